@@ -1,0 +1,1 @@
+"""OMIX Desktop: the uploader client (engine, API client, Qt user interface)."""

@@ -1,0 +1,89 @@
+"""The archive's rule for file and folder names.
+
+The user guide forbids spaces and special characters in uploaded file names
+and in the folders that hold them. Both the client's pre-flight check and the
+server's listing use :func:`check_path`, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+ALLOWED_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+MAX_NAME_LENGTH = 255
+
+
+class NameProblem(StrEnum):
+    """Machine-readable reason a name is refused; clients translate it."""
+
+    EMPTY = "empty"
+    SPACE = "space"
+    SPECIAL_CHARACTER = "special_character"
+    DOT_NAME = "dot_name"
+    TOO_LONG = "too_long"
+
+
+@dataclass(frozen=True, slots=True)
+class NameVerdict:
+    """Outcome of checking one path; ``component`` is the offending part."""
+
+    problem: NameProblem | None = None
+    component: str = ""
+    character: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+    def describe(self) -> str:
+        """English explanation, used in server messages and logs."""
+        if self.problem is None:
+            return "valid name"
+        match self.problem:
+            case NameProblem.EMPTY:
+                return "the path has an empty name"
+            case NameProblem.SPACE:
+                return f"'{self.component}' contains a space; use '_' or '-' instead"
+            case NameProblem.SPECIAL_CHARACTER:
+                return (
+                    f"'{self.component}' contains the special character "
+                    f"'{self.character}'; only letters, digits, '.', '_' and '-' are allowed"
+                )
+            case NameProblem.DOT_NAME:
+                return f"'{self.component}' is not a valid file or folder name"
+            case NameProblem.TOO_LONG:
+                return f"'{self.component}' is longer than {MAX_NAME_LENGTH} characters"
+        raise AssertionError(self.problem)
+
+
+def check_name(name: str) -> NameVerdict:
+    """Check a single file or folder name (no separators)."""
+    if not name:
+        return NameVerdict(NameProblem.EMPTY, name)
+    if name in {".", ".."}:
+        return NameVerdict(NameProblem.DOT_NAME, name)
+    if len(name) > MAX_NAME_LENGTH:
+        return NameVerdict(NameProblem.TOO_LONG, name)
+    if ALLOWED_NAME.match(name):
+        return NameVerdict()
+    for character in name:
+        if character.isspace():
+            return NameVerdict(NameProblem.SPACE, name, character)
+    for character in name:
+        if not ALLOWED_NAME.match(character):
+            return NameVerdict(NameProblem.SPECIAL_CHARACTER, name, character)
+    raise AssertionError(name)  # pragma: no cover - regex and loop agree
+
+
+def check_path(path: str) -> NameVerdict:
+    """Check every component of a relative POSIX path such as ``run1/a.fq.gz``."""
+    parts = [part for part in path.strip("/").split("/")]
+    if parts == [""]:
+        return NameVerdict(NameProblem.EMPTY, path)
+    for part in parts:
+        verdict = check_name(part)
+        if not verdict.ok:
+            return verdict
+    return NameVerdict()

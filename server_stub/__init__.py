@@ -1,0 +1,1 @@
+"""The OMIX reference archive server: HTTP API, web pages and FTP endpoints."""

@@ -1,0 +1,62 @@
+"""FastAPI dependencies: database session, settings and the signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from server_stub.accounts import user_for_token
+from server_stub.config import Settings
+from server_stub.db import Database
+from server_stub.errors import ApiError
+from server_stub.models import User
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.db
+    return database
+
+
+def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with database.session() as session:
+        yield session
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "not_authenticated", "Sign in first: this request needs a token.")
+    return credentials.credentials
+
+
+def current_user(
+    token: Annotated[str, Depends(bearer_token)],
+    session: Annotated[Session, Depends(get_session)],
+) -> User:
+    return user_for_token(session, token)
+
+
+def current_curator(user: Annotated[User, Depends(current_user)]) -> User:
+    if not user.is_curator:
+        raise ApiError(403, "curator_only", "Only curators may do this.")
+    return user
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+UserDep = Annotated[User, Depends(current_user)]
+CuratorDep = Annotated[User, Depends(current_curator)]
+TokenDep = Annotated[str, Depends(bearer_token)]

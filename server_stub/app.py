@@ -1,0 +1,47 @@
+"""The FastAPI application: routers under ``/api/v1`` and the error format."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from server_stub import __doc__ as description
+from server_stub.api import auth, bioprojects
+from server_stub.config import Settings
+from server_stub.db import Database
+from server_stub.errors import install_error_handlers
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, database: Database) -> FastAPI:
+    app = FastAPI(
+        title="OMIX reference archive",
+        description=description or "",
+        version=_version(),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, bioprojects):
+        api.include_router(module.router)
+
+    @api.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": _version()}
+
+    app.include_router(api)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("omix-desktop")
+    except PackageNotFoundError:
+        return "0.0.0+local"

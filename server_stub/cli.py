@@ -1,0 +1,133 @@
+"""``omix-server``: run the archive, or administer its accounts.
+
+omix-server [--data-dir DIR] [--host 127.0.0.1] [--http-port 8000]
+            [--ftp-port 2121] [--ftp-passive-ports 30000-30100]
+            [--database-url URL] [--ftp-tls-cert PEM --ftp-tls-key PEM]
+omix-server admin create-user EMAIL --first-name … [--password-stdin]
+omix-server admin make-curator EMAIL
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from server_stub.config import Settings, default_data_dir
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    try:
+        low, high = (int(part) for part in text.split("-", 1))
+    except ValueError:
+        message = f"expected a range like 30000-30100, got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    if not (0 < low <= high <= 65535):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid port range")
+    return low, high
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=None, help="data folder")
+    parser.add_argument("--database-url", default=None, help="postgresql://… (default: SQLite)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omix-server", description="The OMIX reference archive server."
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    _add_server_options(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument("--http-port", type=int, default=8000)
+    parser.add_argument("--ftp-port", type=int, default=2121)
+    parser.add_argument("--ftp-passive-ports", type=_port_range, default=(30000, 30100))
+    parser.add_argument("--ftp-tls-cert", type=Path, default=None)
+    parser.add_argument("--ftp-tls-key", type=Path, default=None)
+    parser.add_argument("-v", "--verbose", action="store_true")
+
+    commands = parser.add_subparsers(dest="command")
+    admin = commands.add_parser("admin", help="account administration")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+
+    create = admin_commands.add_parser("create-user", help="create an account")
+    _add_server_options(create)
+    create.add_argument("email")
+    create.add_argument("--password-stdin", action="store_true", help="read password from stdin")
+    for name in ("first-name", "last-name", "organization", "department"):
+        create.add_argument(f"--{name}", default="-")
+    for name in ("street-address", "city", "postal-code", "country-region"):
+        create.add_argument(f"--{name}", default="-")
+    create.add_argument("--curator", action="store_true")
+
+    curator = admin_commands.add_parser("make-curator", help="grant the curator role")
+    _add_server_options(curator)
+    curator.add_argument("email")
+    curator.add_argument("--revoke", action="store_true", help="take the role away instead")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    extra = {}
+    if getattr(args, "host", None) is not None:
+        extra = dict(
+            host=args.host,
+            http_port=args.http_port,
+            ftp_port=args.ftp_port,
+            ftp_passive_ports=args.ftp_passive_ports,
+            ftp_tls_cert=args.ftp_tls_cert,
+            ftp_tls_key=args.ftp_tls_key,
+        )
+    return Settings(
+        data_dir=args.data_dir or default_data_dir(),
+        database_url=args.database_url,
+        **extra,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.version:
+        from server_stub.app import _version
+
+        print(f"omix-server {_version()}")
+        return 0
+    if args.command == "admin":
+        from server_stub.admin import run_admin
+
+        return run_admin(args, settings_from(args))
+    settings = settings_from(args)
+    if (settings.ftp_tls_cert is None) != (settings.ftp_tls_key is None):
+        parser.error("--ftp-tls-cert and --ftp-tls-key go together")
+    from server_stub.runner import serve
+
+    try:
+        asyncio.run(serve(settings))
+    except OSError as error:
+        print(f"omix-server: cannot start: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    return 0
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise SystemExit("omix-server: the passwords differ")
+    return first
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Server settings, resolved once from the command line.
+
+A single immutable object is passed to every component (HTTP app, FTP
+server, CLI) instead of module globals, so tests can run several servers
+side by side with different folders and ports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import platformdirs
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("omix-server", "OMIX"))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    host: str = "127.0.0.1"
+    http_port: int = 8000
+    ftp_port: int = 2121
+    ftp_passive_ports: tuple[int, int] = (30000, 30100)
+    database_url: str | None = None
+    ftp_tls_cert: Path | None = None
+    ftp_tls_key: Path | None = None
+    token_lifetime: timedelta = timedelta(days=14)
+    ftp_block_size: int = 1024 * 1024
+    checksum_concurrency: int = 2
+    """How many range-checksum (XMD5/HASH) commands may hash at once."""
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{self.data_dir / 'omix.db'}"
+
+    @property
+    def preupload_root(self) -> Path:
+        """One home folder per user, named by user id, served over FTP."""
+        return self.data_dir / "preupload"
+
+    @property
+    def archive_root(self) -> Path:
+        """Verified dataset files, named by file id."""
+        return self.data_dir / "archive"
+
+    @property
+    def incoming_root(self) -> Path:
+        """Online (HTTP) uploads in progress, before they join a dataset."""
+        return self.data_dir / "incoming"
+
+    def ensure_folders(self) -> None:
+        for folder in (self.data_dir, self.preupload_root, self.archive_root, self.incoming_root):
+            folder.mkdir(parents=True, exist_ok=True)

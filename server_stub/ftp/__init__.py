@@ -1,0 +1,1 @@
+"""The FTP endpoints of the archive (authenticated pre-upload)."""

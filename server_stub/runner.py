@@ -1,0 +1,95 @@
+"""Runs the HTTP API and the FTP endpoints in one asyncio loop.
+
+Ctrl-C or SIGTERM sets one stop event; the servers then stop accepting,
+running requests and transfers are allowed to end or are cut cleanly, and the
+database is closed last, so nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Generator
+
+import uvicorn
+
+from server_stub.app import create_app
+from server_stub.config import Settings
+from server_stub.db import Database
+from server_stub.ftp.server import PreuploadFtpServer
+from server_stub.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+class _QuietSignalsServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the runner owns shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def open_database(settings: Settings) -> Database:
+    settings.ensure_folders()
+    database = Database(settings.sqlalchemy_url)
+    upgrade(database.engine)
+    return database
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Serve until ``stop`` is set (or a signal arrives)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
+
+    database = await asyncio.to_thread(open_database, settings)
+    app = create_app(settings, database)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.http_port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    http = _QuietSignalsServer(config)
+    ftp = PreuploadFtpServer(settings, database)
+    http_task = asyncio.create_task(http.serve(), name="http")
+    try:
+        await ftp.start()
+        while not http.started:
+            if http_task.done():
+                await http_task  # raises the bind error
+                raise RuntimeError("HTTP server stopped during start-up")
+            await asyncio.sleep(0.02)
+        log.warning(
+            "omix-server ready: http://%s:%d  ftp://%s:%d  data %s",
+            settings.host,
+            settings.http_port,
+            settings.host,
+            settings.ftp_port,
+            settings.data_dir,
+        )
+        print(
+            f"omix-server ready: http://{settings.host}:{settings.http_port}/ "
+            f"ftp://{settings.host}:{settings.ftp_port}/ data={settings.data_dir}",
+            flush=True,
+        )
+        stop_task = asyncio.create_task(stop.wait())
+        await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        stop_task.cancel()
+    finally:
+        http.should_exit = True
+        await ftp.close()
+        with contextlib.suppress(Exception):
+            await http_task
+        database.dispose()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(signum)
