@@ -1,0 +1,62 @@
+"""The sign-in secret (password or token) in the OS keyring, nowhere else.
+
+On a machine with no secure store (a headless Linux without Secret Service),
+keyring raises ``NoKeyringError``; we then say so and remember nothing,
+rather than fall back to a plain-text file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import keyring
+from keyring.errors import KeyringError, NoKeyringError, PasswordDeleteError
+
+log = logging.getLogger(__name__)
+
+SERVICE = "omix-desktop"
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialStore:
+    """Secrets for one server, keyed by account email."""
+
+    server_url: str
+
+    def _key(self, email: str) -> str:
+        return f"{email.strip().lower()}@{self.server_url.rstrip('/')}"
+
+    @staticmethod
+    def available() -> bool:
+        """Whether a secure store exists (false on headless Linux without one)."""
+        try:
+            backend = keyring.get_keyring()
+        except KeyringError:
+            return False
+        priority = getattr(backend, "priority", 0)
+        return not isinstance(priority, int | float) or priority > 0
+
+    def save(self, email: str, secret: str) -> bool:
+        """Store the secret; return False (and store nothing) without a keyring."""
+        try:
+            keyring.set_password(SERVICE, self._key(email), secret)
+        except NoKeyringError:
+            log.warning("no secure credential store: the sign-in is not remembered")
+            return False
+        except KeyringError as error:
+            log.warning("could not store the sign-in in the keyring: %s", type(error).__name__)
+            return False
+        return True
+
+    def load(self, email: str) -> str | None:
+        try:
+            return keyring.get_password(SERVICE, self._key(email))
+        except KeyringError:
+            return None
+
+    def forget(self, email: str) -> None:
+        try:
+            keyring.delete_password(SERVICE, self._key(email))
+        except (PasswordDeleteError, KeyringError):
+            pass
