@@ -32,6 +32,10 @@ class Settings:
     ftp_block_size: int = 1024 * 1024
     checksum_concurrency: int = 2
     """How many range-checksum (XMD5/HASH) commands may hash at once."""
+    public_ftp_port: int = 2122
+    """Anonymous read-only FTP over the released open-access tree."""
+    public_base_url: str | None = None
+    """How the outside world reaches the HTTP side (links in pages, JSON-LD)."""
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -57,6 +61,21 @@ class Settings:
         """Online (HTTP) uploads in progress, before they join a dataset."""
         return self.data_dir / "incoming"
 
+    @property
+    def public_root(self) -> Path:
+        """Released open-access files, ``OMIX/<accession>/<file id><suffix>``.
+
+        Served read-only by the anonymous FTP endpoint and over HTTPS.
+        """
+        return self.data_dir / "public"
+
     def ensure_folders(self) -> None:
-        for folder in (self.data_dir, self.preupload_root, self.archive_root, self.incoming_root):
+        folders = (
+            self.data_dir,
+            self.preupload_root,
+            self.archive_root,
+            self.incoming_root,
+            self.public_root,
+        )
+        for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
