@@ -1,0 +1,66 @@
+"""Turn what the user picked (files and folders) into local -> remote pairs.
+
+The guide's FTP pre-upload keeps folder structure: a picked folder ``run1``
+lands as ``run1/...`` under the user's FTP home, a picked file lands at the top
+(or under an optional remote base folder). Names are *not* checked here; that
+is pre-flight's job, so a bad name is reported instead of silently dropped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""Operating-system litter never uploaded from a picked folder."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFile:
+    """One file to upload: where it is, where it goes, and what we know of it.
+
+    ``size``/``mtime_ns``/``md5`` are filled when the file was hashed, so that
+    pre-flight can tell whether it changed since.
+    """
+
+    local: Path
+    remote: PurePosixPath
+    size: int | None = None
+    mtime_ns: int | None = None
+    md5: str | None = None
+
+
+def plan_uploads(
+    picked: Iterable[Path], *, remote_base: PurePosixPath | str = ""
+) -> list[PlannedFile]:
+    """Expand picked files and folders into planned uploads, in a stable order.
+
+    Folders are walked recursively (symbolic links to folders are not
+    followed, to avoid loops); hidden entries (``.name``) and OS litter inside
+    folders are skipped. A picked path that does not exist is kept as is so
+    pre-flight reports it.
+    """
+    base = PurePosixPath(str(remote_base).strip("/")) if str(remote_base).strip("/") else None
+    planned: list[PlannedFile] = []
+    for item in picked:
+        item = Path(item).absolute()
+        if item.is_dir():
+            for file in _walk(item):
+                relative = PurePosixPath(item.name, *file.relative_to(item).parts)
+                planned.append(PlannedFile(file, base / relative if base else relative))
+        else:
+            remote = PurePosixPath(item.name)
+            planned.append(PlannedFile(item, base / remote if base else remote))
+    return planned
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Regular files under ``folder``, sorted, hidden entries and litter skipped."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or name in IGNORED_NAMES:
+                continue
+            yield Path(root, name)
