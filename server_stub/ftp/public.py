@@ -1,0 +1,328 @@
+"""The anonymous, read-only FTP endpoint over the released open-access tree.
+
+A second FTP listener (``settings.public_ftp_port``) serving exactly
+``settings.public_root``: ``/OMIX/OMIX006457/OMIX006457-01.txt`` and its
+``.md5`` companion. It reuses the pre-upload server's protocol machinery
+(passive mode, EPSV, FEAT, SIZE, MDTM, REST, optional explicit TLS, large
+blocks) with its own command set:
+
+* login as ``anonymous`` (or ``ftp``) with any password; any other user name
+  is refused with a pointer to the pre-upload server;
+* LIST, NLST, MLSD, MLST, SIZE, MDTM, CWD, PWD, REST + RETR (resume);
+* every command that would change something (STOR, STOU, APPE, DELE, MKD,
+  RMD, RNFR, RNTO, SITE, ALLO, MFMT…) is answered ``550``;
+* paths never leave the tree (``..`` stops at ``/``; symlinks are neither
+  listed nor followed out of it), and names starting with a dot (the hidden
+  folders a release is built in) are invisible and unreachable.
+
+A RETR from the first byte counts as one download of the data file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import stat as stat_module
+import time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import aioftp
+from aioftp.common import Connection
+
+from server_stub.config import Settings
+from server_stub.db import Database
+from server_stub.ftp.commands import Command, OmixFtpServer
+from server_stub.ftp.jail import ROOT, normalize, real_path
+
+log = logging.getLogger(__name__)
+
+WELCOME = "OMIX public download server (read-only). Log in as anonymous with any password."
+READ_ONLY = "Permission denied: the public download server is read-only."
+ANONYMOUS_NAMES = ("anonymous", "ftp")
+ANONYMOUS_ID = 0
+"""Stands in for a user id in the shared session state (no account is involved)."""
+
+WRITE_COMMANDS = (
+    "stor",
+    "stou",
+    "appe",
+    "dele",
+    "mkd",
+    "xmkd",
+    "rmd",
+    "xrmd",
+    "rnfr",
+    "rnto",
+    "site",
+    "allo",
+    "mfmt",
+    "mfct",
+    "mff",
+    "chmod",
+)
+READ_COMMANDS_NEEDING_LOGIN = (
+    "pwd",
+    "xpwd",
+    "cwd",
+    "xcwd",
+    "cdup",
+    "xcup",
+    "size",
+    "mdtm",
+    "mlst",
+    "mlsd",
+    "list",
+    "nlst",
+    "pasv",
+    "epsv",
+    "rest",
+    "retr",
+    "abor",
+)
+OPEN_COMMANDS = (
+    "auth",
+    "pbsz",
+    "prot",
+    "feat",
+    "opts",
+    "noop",
+    "syst",
+    "quit",
+    "help",
+    "type",
+    "mode",
+    "stru",
+)
+
+
+def _hidden(virtual: PurePosixPath) -> bool:
+    return any(part.startswith(".") for part in virtual.parts[1:])
+
+
+def _mlsx_time(seconds: float) -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(seconds))
+
+
+def _facts(stat: os.stat_result) -> str:
+    if stat_module.S_ISDIR(stat.st_mode):
+        return f"type=dir;modify={_mlsx_time(stat.st_mtime)};perm=el;"
+    return f"type=file;size={stat.st_size};modify={_mlsx_time(stat.st_mtime)};perm=r;"
+
+
+def _list_line(stat: os.stat_result, name: str) -> str:
+    mode = "dr-xr-xr-x" if stat_module.S_ISDIR(stat.st_mode) else "-r--r--r--"
+    mtime = aioftp.Server.build_list_mtime(stat.st_mtime)
+    return f"{mode} 1 omix omix {stat.st_size} {mtime} {name}"
+
+
+def list_public_folder(folder: Path, style: str) -> list[str]:
+    """Lines for LIST / MLSD / NLST: no hidden names, no symlinks."""
+    lines = []
+    with os.scandir(folder) as entries:
+        for entry in sorted(entries, key=lambda item: item.name):
+            if entry.name.startswith(".") or entry.is_symlink():
+                continue
+            try:
+                stat = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if style == "mlsd":
+                lines.append(f"{_facts(stat)} {entry.name}")
+            elif style == "nlst":
+                lines.append(entry.name)
+            else:
+                lines.append(_list_line(stat, entry.name))
+    return lines
+
+
+def file_id_of(virtual: PurePosixPath) -> str | None:
+    """``/OMIX/OMIX006457/OMIX006457-01.txt`` → ``OMIX006457-01`` (``.md5`` → None)."""
+    parts = virtual.parts
+    if len(parts) != 4 or parts[1] != "OMIX" or virtual.name.endswith(".md5"):
+        return None
+    file_id = virtual.name.split(".", 1)[0]
+    return file_id if file_id.startswith(parts[2] + "-") else None
+
+
+class AnonymousFtpServer(OmixFtpServer):
+    """Read-only anonymous FTP over ``settings.public_root``."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        super().__init__(settings, database)
+        self.welcome_message = WELCOME
+        self.root = settings.public_root
+        self.counting: set[asyncio.Task[Any]] = set()
+        handlers: dict[str, tuple[Command, bool]] = {
+            "user": (self.user, False),
+            "pass": (self.pass_, False),
+        }
+        for name in OPEN_COMMANDS:
+            handlers[name] = (self._inherited(name), False)
+        for name in READ_COMMANDS_NEEDING_LOGIN:
+            handlers[name] = (self._inherited(name), True)
+        for name in WRITE_COMMANDS:
+            handlers[name] = (self.refuse_write, False)
+        mapping = {name: self._guard(handler, login) for name, (handler, login) in handlers.items()}
+        # keep the parent's internal pseudo-commands (end of stream, idle, too long)
+        for name, handler in self.commands_mapping.items():
+            if name.startswith("\x00"):
+                mapping[name] = handler
+        self.commands_mapping = mapping
+
+    def _inherited(self, name: str) -> Command:
+        aliases = {"xpwd": "pwd", "xcwd": "cwd", "xcup": "cdup"}
+        attribute = {"pass": "pass_"}.get(name, aliases.get(name, name))
+        handler: Command = getattr(self, attribute)
+        return handler
+
+    def features(self) -> list[str]:
+        lines = []
+        if self.tls is not None:
+            lines += ["AUTH TLS", "PBSZ", "PROT"]
+        lines += ["EPSV", "PASV", "MDTM", "SIZE", "REST STREAM", "MLST type*;size*;modify*;"]
+        return lines + ["UTF8", "TVFS"]
+
+    # --- login -----------------------------------------------------------------------
+
+    async def user(self, connection: Connection, rest: str) -> bool:
+        session = self.session(connection)
+        name = rest.strip().lower()
+        if session.user_id is not None:
+            connection.response("503", "Already logged in.")
+        elif name in ANONYMOUS_NAMES:
+            session.pending_email = name
+            connection.response("331", "Anonymous login: send any password (your email).")
+        else:
+            session.pending_email = None
+            connection.response(
+                "530",
+                "This is the public download server: log in as anonymous. "
+                "Submitters upload through the pre-upload FTP server.",
+            )
+        return True
+
+    async def pass_(self, connection: Connection, rest: str) -> bool:
+        session = self.session(connection)
+        if session.user_id is not None:
+            connection.response("503", "Already logged in.")
+            return True
+        if session.pending_email is None:
+            connection.response("503", "Send USER anonymous first.")
+            return True
+        session.pending_email = None
+        session.user_id = ANONYMOUS_ID
+        session.email = "anonymous"
+        session.home = self.root
+        connection.user = aioftp.User(login="anonymous", base_path=self.root)
+        connection.logged = True
+        connection.current_directory = ROOT
+        connection.response("230", "Logged in: released open-access data, read-only.")
+        return True
+
+    # --- read-only -------------------------------------------------------------------
+
+    async def refuse_write(self, connection: Connection, rest: str) -> bool:
+        self.session(connection).rename_from = None
+        connection.response("550", READ_ONLY)
+        return True
+
+    def resolve(self, connection: Connection, given: str) -> tuple[PurePosixPath, Path]:
+        virtual = normalize(connection.current_directory, given)
+        if _hidden(virtual):
+            raise FileNotFoundError(str(virtual))
+        return virtual, real_path(self.root, virtual)
+
+    async def mlst(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        virtual, real = self.resolve(connection, str(rest))
+        stat = await self._stat(real)
+        if stat is None:
+            connection.response("550", f"{virtual}: no such file or folder.")
+            return True
+        facts = _facts(stat)
+        connection.response("250", [f"Listing {virtual}", f"{facts} {virtual}", "End"], True)
+        return True
+
+    async def _listing(self, connection: Connection, rest: str, style: str) -> bool:
+        if self._needs_passive(connection):
+            return True
+        words = rest.split(" ")
+        while words and words[0].startswith("-"):
+            words.pop(0)
+        virtual, real = self.resolve(connection, " ".join(words).strip())
+        stat = await self._stat(real)
+        if stat is None:
+            connection.response("550", f"{virtual}: no such file or folder.")
+            return True
+        if stat_module.S_ISDIR(stat.st_mode):
+            lines = await self.blocking(list_public_folder, real, style)
+        elif style == "mlsd":
+            connection.response("501", f"{virtual} is a file, not a folder (use MLST).")
+            return True
+        elif style == "nlst":
+            lines = [virtual.name]
+        else:
+            lines = [_list_line(stat, virtual.name)]
+        payload = "".join(line + "\r\n" for line in lines).encode(self.encoding)
+        self._spawn(connection, self._send(connection, payload))
+        connection.response("150", f"Here comes the listing of {virtual}.")
+        return True
+
+    # --- downloads -------------------------------------------------------------------
+
+    async def _send_file(
+        self, connection: Connection, virtual: PurePosixPath, real: Path, offset: int
+    ) -> bool:
+        file_id = file_id_of(virtual)
+        if offset == 0 and file_id is not None:
+            task = asyncio.create_task(asyncio.to_thread(self._count, file_id))
+            self.counting.add(task)
+            task.add_done_callback(self.counting.discard)
+        return await super()._send_file(connection, virtual, real, offset)
+
+    def _count(self, file_id: str) -> None:
+        from server_stub.release import count_download
+
+        try:
+            with self.database.session() as session:
+                count_download(session, file_id)
+        except Exception:
+            log.exception("could not count the download of %s", file_id)
+
+
+class PublicFtpServer:
+    """What the runner starts and stops: the anonymous listener."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.database = database
+        self.ftp: AnonymousFtpServer | None = None
+
+    @property
+    def port(self) -> int:
+        assert self.ftp is not None
+        return int(self.ftp.server_port)
+
+    async def start(self) -> None:
+        settings = self.settings
+        folder = settings.public_root / "OMIX"
+        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+        ftp = AnonymousFtpServer(settings, self.database)
+        await ftp.start(settings.host, settings.public_ftp_port, reuse_address=True)
+        self.ftp = ftp
+
+    async def close(self) -> None:
+        ftp, self.ftp = self.ftp, None
+        if ftp is None:
+            return
+        ftp.closing = True
+        try:
+            await asyncio.wait_for(ftp.close(), timeout=10)
+        except TimeoutError:
+            log.warning("public FTP connections did not close in time")
+        if ftp.counting:
+            with contextlib.suppress(Exception):
+                await asyncio.wait(set(ftp.counting), timeout=5)
+        ftp.io.shutdown(wait=False, cancel_futures=True)
