@@ -178,6 +178,8 @@ class Dataset(Base):
     data_type: Mapped[str] = mapped_column(String(100))
     data_subtype: Mapped[str] = mapped_column(String(100))
     access: Mapped[str] = mapped_column(String(16))
+    human_genetic_resource: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Human genetic resource data: the organism must be ``Homo sapiens``."""
     bioproject_id: Mapped[int] = mapped_column(ForeignKey("bioprojects.id"))
     release_date: Mapped[date] = mapped_column(Date)
     most_registration_number: Mapped[str] = mapped_column(String(100), default="")
@@ -228,6 +230,8 @@ class DataFile(Base):
     md5_declared: Mapped[str] = mapped_column(String(32))
     md5_computed: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(32), default=FileStatus.CHECKING)
+    checking_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Why a file is still ``Checking`` (see ``archiving.CheckingReason``)."""
     source: Mapped[str] = mapped_column(String(8))
     preupload_path: Mapped[str | None] = mapped_column(String(1024), nullable=True)
     """Set while the file waits in the pre-upload area (still uploading)."""

@@ -43,7 +43,7 @@ def bearer_token(
 
 def current_user(
     token: Annotated[str, Depends(bearer_token)],
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
 ) -> User:
     return user_for_token(session, token)
 
@@ -54,7 +54,10 @@ def current_curator(user: Annotated[User, Depends(current_user)]) -> User:
     return user
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""Committed when the endpoint returns, *before* the response is sent: with the
+default ("request") scope FastAPI would commit after sending, so a client could
+act on a 201 whose row is not yet visible (or never written)."""
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 UserDep = Annotated[User, Depends(current_user)]

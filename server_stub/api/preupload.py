@@ -1,0 +1,88 @@
+"""The user's pre-upload area: list what arrived over FTP, delete a file.
+
+Only the signed-in user's own folder is ever read; a path from the client
+cannot leave it (``..``, absolute paths, NUL and symlinks are refused with
+``400 invalid_path``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from server_stub import archiving, preupload
+from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
+
+router = APIRouter(prefix="/preupload", tags=["pre-upload"])
+
+
+class NameProblemOut(BaseModel):
+    code: str
+    """``space``, ``special_character``, ``dot_name``, ``too_long`` or ``empty``."""
+    component: str
+    """The file or folder name at fault."""
+    character: str
+    message: str
+
+
+class PreuploadFileOut(BaseModel):
+    name: str
+    path: str
+    """Relative to the pre-upload folder, POSIX separators: what a dataset selects."""
+    size: int
+    modified_at: datetime
+    md5: str | None
+    """Computed by the server while receiving; ``null`` while unknown."""
+    state: Literal["uploading", "complete"]
+    valid: bool
+    problem: NameProblemOut | None
+    selected_by: str | None
+    """File id of a dataset file waiting for this upload, if any."""
+
+
+def _out(entry: preupload.Entry) -> PreuploadFileOut:
+    verdict = entry.verdict
+    problem = None
+    if not verdict.ok:
+        problem = NameProblemOut(
+            code=str(verdict.problem),
+            component=verdict.component,
+            character=verdict.character,
+            message=verdict.describe(),
+        )
+    return PreuploadFileOut(
+        name=entry.name,
+        path=entry.path,
+        size=entry.size,
+        modified_at=entry.modified,
+        md5=entry.md5,
+        state="uploading" if entry.state == "uploading" else "complete",
+        valid=verdict.ok,
+        problem=problem,
+        selected_by=entry.selected_by,
+    )
+
+
+@router.get("/files", response_model=list[PreuploadFileOut])
+def list_files(
+    user: UserDep, session: SessionDep, database: DatabaseDep, settings: SettingsDep
+) -> list[PreuploadFileOut]:
+    return [_out(entry) for entry in preupload.listing(session, database, settings, user.id)]
+
+
+@router.delete("/files", status_code=204)
+def delete_file(
+    path: Annotated[str, Query(max_length=preupload.MAX_PATH_LENGTH)],
+    user: UserDep,
+    session: SessionDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> Response:
+    with archiving.LOCK:
+        relative = preupload.delete_file(session, settings, user.id, path)
+        session.commit()
+        archiving.settle_preupload(database, settings, user.id, relative)
+    return Response(status_code=204)

@@ -1,0 +1,395 @@
+"""Moving selected files into the archive store and verifying their MD5.
+
+A data file reaches the archive from one of two places:
+
+* an online (HTTP) upload in ``incoming/``, whose MD5 was computed while it
+  was received;
+* the user's pre-upload area (FTP home), whose MD5 the FTP server computed
+  while receiving. A file selected while its upload is still running waits
+  (``Checking``, reason ``still_uploading``) and is taken by
+  :func:`settle_preupload` when the FTP server reports the upload finished.
+
+Files are moved with ``os.replace`` (same filesystem: instant, whatever the
+size) to ``archive/<OMIX accession>/<file id><full suffix>``. When no MD5 is
+known the file is hashed in a background thread. The computed MD5 is then
+compared with the one the user typed: ``Archived`` or ``MD5 Checked Failed``.
+
+Everything that changes files on disk holds :data:`LOCK`, so the FTP server's
+settle calls and the HTTP requests of one process never race on one path.
+A file still ``Checking`` after a restart (or a missed notification) is picked
+up again by :func:`refresh_pending`, which the dataset endpoints call.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from server_stub import preupload
+from server_stub.config import Settings
+from server_stub.db import Database
+from server_stub.errors import ApiError
+from server_stub.models import (
+    DataFile,
+    Dataset,
+    FileSource,
+    FileStatus,
+    OnlineUpload,
+    PreuploadFile,
+    UploadState,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+LOCK = threading.RLock()
+"""Held while files move between the pre-upload area, incoming and the archive."""
+
+HASH_CHUNK = 1024 * 1024
+SUFFIX_LENGTH = 64
+
+
+class CheckingReason(StrEnum):
+    """Why a data file is still ``Checking``; clients translate by value."""
+
+    HASHING = "hashing"
+    """The server is computing the MD5 of the archived copy."""
+    STILL_UPLOADING = "still_uploading"
+    """The selected pre-upload file is still being received over FTP."""
+    MISSING = "missing"
+    """The selected pre-upload file disappeared before it was archived."""
+    INVALID_NAME = "invalid_name"
+    """The file or one of its folders has a space or a special character."""
+
+
+def full_suffix(name: str) -> str:
+    """Everything after the first dot of the name: ``a.fastq.gz`` → ``.fastq.gz``."""
+    base = name.lstrip(".")
+    if "." not in base:
+        return ""
+    suffix = "." + base.split(".", 1)[1]
+    while len(suffix) > SUFFIX_LENGTH and "." in suffix[1:]:
+        suffix = "." + suffix[1:].split(".", 1)[1]
+    return suffix[-SUFFIX_LENGTH:]
+
+
+def archive_path(settings: Settings, file: DataFile) -> Path:
+    accession = file.dataset.accession or ""
+    return settings.archive_root / accession / (file.stored_name or file.file_id)
+
+
+def incoming_path(settings: Settings, upload: OnlineUpload) -> Path:
+    return settings.incoming_root / upload.token
+
+
+def verify(file: DataFile) -> None:
+    """Settle the status from the computed and the declared MD5."""
+    if file.md5_computed is None:
+        file.status = FileStatus.CHECKING
+        file.checking_reason = file.checking_reason or CheckingReason.HASHING
+        return
+    matches = file.md5_computed == file.md5_declared.lower()
+    file.status = FileStatus.ARCHIVED if matches else FileStatus.MD5_FAILED
+    file.checking_reason = None
+
+
+def _move(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+        shutil.move(source, target)
+
+
+class ArchiveBatch:
+    """Moves done inside one transaction, undone if the transaction fails."""
+
+    def __init__(self) -> None:
+        self.moves: list[tuple[Path, Path]] = []
+        self.to_hash: list[DataFile] = []
+        self.to_remove: list[Path] = []
+
+    def move(self, source: Path, target: Path) -> None:
+        _move(source, target)
+        self.moves.append((source, target))
+
+    @contextmanager
+    def guard(self) -> Iterator[ArchiveBatch]:
+        try:
+            yield self
+        except BaseException:
+            for source, target in reversed(self.moves):
+                try:
+                    _move(target, source)
+                except OSError:
+                    log.exception("could not move %s back to %s", target, source)
+            self.moves.clear()
+            self.to_hash.clear()
+            self.to_remove.clear()
+            raise
+
+    def after_commit(self, database: Database, settings: Settings) -> None:
+        """Remove replaced copies and start hashing what has no MD5 yet."""
+        for path in self.to_remove:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                log.exception("could not remove %s", path)
+        for file in self.to_hash:
+            schedule_hash(database, settings, file.id)
+        self.to_hash.clear()
+        self.to_remove.clear()
+
+
+def take_online_upload(
+    session: Session, settings: Settings, file: DataFile, upload: OnlineUpload, batch: ArchiveBatch
+) -> None:
+    """Move an HTTP upload into the archive; its MD5 is already known."""
+    batch.move(incoming_path(settings, upload), archive_path(settings, file))
+    file.source = FileSource.HTTP
+    file.size = upload.size
+    file.md5_computed = upload.md5
+    file.preupload_path = None
+    file.checking_reason = None
+    verify(file)
+    session.delete(upload)
+
+
+def claim_preupload(
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    file: DataFile,
+    path: str,
+    batch: ArchiveBatch,
+) -> None:
+    """Take a pre-uploaded file into the archive, or note why it must wait."""
+    file.source = FileSource.FTP
+    file.preupload_path = path
+    file.status = FileStatus.CHECKING
+    source = preupload.resolve(settings, user_id, path)
+    row = preupload.upload_row(session, user_id, path)
+    if row is not None and row.state == UploadState.UPLOADING:
+        file.checking_reason = CheckingReason.STILL_UPLOADING
+        return
+    try:
+        info = source.lstat()
+    except FileNotFoundError:
+        file.checking_reason = CheckingReason.MISSING
+        return
+    if not source.is_file() or source.is_symlink():
+        file.checking_reason = CheckingReason.MISSING
+        return
+    md5 = None
+    if row is not None:
+        if row.size == info.st_size:
+            md5 = row.md5
+        taken = session.execute(
+            delete(PreuploadFile).where(
+                PreuploadFile.id == row.id, PreuploadFile.state == UploadState.COMPLETE
+            )
+        )
+        if taken.rowcount != 1:  # an upload to the path started meanwhile
+            file.checking_reason = CheckingReason.STILL_UPLOADING
+            return
+    batch.move(source, archive_path(settings, file))
+    file.size = info.st_size
+    file.preupload_path = None
+    file.md5_computed = md5
+    file.checking_reason = None
+    if md5 is None:
+        file.checking_reason = CheckingReason.HASHING
+        batch.to_hash.append(file)
+    verify(file)
+
+
+def _waiting_files(session: Session, user_id: int, path: str | None = None) -> list[DataFile]:
+    query = (
+        select(DataFile)
+        .join(Dataset)
+        .where(
+            Dataset.user_id == user_id,
+            DataFile.status == FileStatus.CHECKING,
+            DataFile.preupload_path.is_not(None),
+        )
+        .order_by(DataFile.id)
+    )
+    if path is not None:
+        query = query.where(DataFile.preupload_path == path)
+    return list(session.scalars(query))
+
+
+def settle_preupload(database: Database, settings: Settings, user_id: int, path: str) -> None:
+    """A pre-upload file changed (upload finished, deleted, renamed): settle its waiters.
+
+    The FTP server calls this, from a thread, after every completed upload
+    and every deletion or rename in a user's home. Safe to call any time.
+    """
+    batch = ArchiveBatch()
+    with LOCK, batch.guard(), database.session() as session:
+        _settle(session, settings, user_id, _waiting_files(session, user_id, path), batch)
+    batch.after_commit(database, settings)
+
+
+def _settle(
+    session: Session,
+    settings: Settings,
+    user_id: int,
+    files: list[DataFile],
+    batch: ArchiveBatch,
+) -> None:
+    for file in files:
+        path = file.preupload_path
+        if path is None:
+            continue
+        before = (file.status, file.checking_reason)
+        try:
+            claim_preupload(session, settings, user_id, file, path, batch)
+        except ApiError:  # the path now leads out of the home (a symlink appeared)
+            file.checking_reason = CheckingReason.MISSING
+        if (file.status, file.checking_reason) != before:
+            file.updated_at = utcnow()
+
+
+def refresh_pending(database: Database, settings: Settings, user_id: int) -> None:
+    """Pick up what a missed notification or a restart left ``Checking``."""
+    with database.session() as session:
+        pending = session.execute(
+            select(DataFile.id, DataFile.checking_reason, DataFile.preupload_path)
+            .join(Dataset)
+            .where(Dataset.user_id == user_id, DataFile.status == FileStatus.CHECKING)
+        ).all()
+    if not pending:
+        return
+    for file_id, reason, path in pending:
+        if reason == CheckingReason.HASHING and path is None:
+            schedule_hash(database, settings, file_id)
+    if any(path is not None for _id, _reason, path in pending):
+        batch = ArchiveBatch()
+        with LOCK, batch.guard(), database.session() as session:
+            _settle(session, settings, user_id, _waiting_files(session, user_id), batch)
+        batch.after_commit(database, settings)
+
+
+# --- background hashing -------------------------------------------------------
+
+_active: set[int] = set()
+_active_lock = threading.Lock()
+_hash_slots = threading.BoundedSemaphore(2)
+
+
+def md5_of(path: Path) -> tuple[str, int]:
+    digest = hashlib.md5(usedforsecurity=False)
+    buffer = bytearray(HASH_CHUNK)
+    view = memoryview(buffer)
+    size = 0
+    with path.open("rb", buffering=0) as stream:
+        while count := stream.readinto(buffer):
+            digest.update(view[:count])
+            size += count
+    return digest.hexdigest(), size
+
+
+def is_hashing(file_id: int) -> bool:
+    with _active_lock:
+        return file_id in _active
+
+
+def schedule_hash(database: Database, settings: Settings, file_id: int) -> None:
+    """Hash an archived copy in a daemon thread (at most two at once)."""
+    with _active_lock:
+        if file_id in _active:
+            return
+        _active.add(file_id)
+    thread = threading.Thread(
+        target=_hash_job, args=(database, settings, file_id), name=f"md5-{file_id}", daemon=True
+    )
+    thread.start()
+
+
+def _hash_job(database: Database, settings: Settings, file_id: int) -> None:
+    try:
+        with _hash_slots:
+            with database.session() as session:
+                file = session.get(DataFile, file_id)
+                if file is None or file.checking_reason != CheckingReason.HASHING:
+                    return
+                path = archive_path(settings, file)
+                stored_name = file.stored_name
+            try:
+                digest, size = md5_of(path)
+            except FileNotFoundError:
+                log.error("archived copy %s of file %s is missing", path, file_id)
+                digest, size = None, 0
+            with LOCK, database.session() as session:
+                file = session.get(DataFile, file_id)
+                if (
+                    file is None
+                    or file.checking_reason != CheckingReason.HASHING
+                    or file.stored_name != stored_name
+                ):
+                    return
+                if digest is None:
+                    file.checking_reason = CheckingReason.MISSING
+                    return
+                file.md5_computed = digest
+                file.size = size
+                verify(file)
+                file.updated_at = utcnow()
+    except Exception:
+        log.exception("hashing data file %s failed", file_id)
+    finally:
+        with _active_lock:
+            _active.discard(file_id)
+
+
+# --- diagnosis ----------------------------------------------------------------
+
+
+def checking_message(file: DataFile) -> str | None:
+    """English explanation of a ``Checking`` file, for logs and scripts."""
+    if file.status != FileStatus.CHECKING:
+        return None
+    path = file.preupload_path or file.original_name
+    match file.checking_reason:
+        case CheckingReason.STILL_UPLOADING:
+            return (
+                f"'{path}' is still being uploaded to your pre-upload area. It is "
+                "verified as soon as the upload ends; if your transfer stopped, resume it."
+            )
+        case CheckingReason.MISSING:
+            return (
+                f"'{path}' is no longer in your pre-upload area (deleted or renamed before "
+                "it was archived). Upload it again to the same path, or delete this file "
+                "and add the file again."
+            )
+        case CheckingReason.INVALID_NAME:
+            return (
+                f"'{path}' has a space or a special character in its name or folder; "
+                "rename it, upload it again and select it again."
+            )
+        case _:
+            return "The server is computing this file's MD5; the time grows with the file size."
+
+
+def last_received(settings: Settings, user_id: int, path: str) -> tuple[int, datetime] | None:
+    """Bytes of a pre-upload file on disk so far and when it last grew."""
+    try:
+        info = preupload.resolve(settings, user_id, path).lstat()
+    except (OSError, ApiError):
+        return None
+    return info.st_size, datetime.fromtimestamp(info.st_mtime, UTC)
