@@ -3,6 +3,7 @@
 omix-server [--data-dir DIR] [--host 127.0.0.1] [--http-port 8000]
             [--ftp-port 2121] [--ftp-passive-ports 30000-30100]
             [--database-url URL] [--ftp-tls-cert PEM --ftp-tls-key PEM]
+            [--public-ftp-port 2122] [--release-interval 30] [--clock-file FILE]
 omix-server admin create-user EMAIL --first-name … [--password-stdin]
 omix-server admin make-curator EMAIL
 """
@@ -50,6 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ftp-passive-ports", type=_port_range, default=(30000, 30100))
     parser.add_argument("--ftp-tls-cert", type=Path, default=None)
     parser.add_argument("--ftp-tls-key", type=Path, default=None)
+    parser.add_argument(
+        "--public-ftp-port",
+        type=int,
+        default=2122,
+        help="anonymous read-only FTP of released open-access data (default 2122)",
+    )
+    parser.add_argument(
+        "--release-interval",
+        type=float,
+        default=30.0,
+        help="seconds between release scheduler passes (default 30)",
+    )
+    parser.add_argument(
+        "--clock-file",
+        type=Path,
+        default=None,
+        help="testing: file with today's date (YYYY-MM-DD) or a day offset (+N) for releases",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
 
     commands = parser.add_subparsers(dest="command")
@@ -83,6 +102,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
             ftp_passive_ports=args.ftp_passive_ports,
             ftp_tls_cert=args.ftp_tls_cert,
             ftp_tls_key=args.ftp_tls_key,
+            public_ftp_port=args.public_ftp_port,
+            release_interval=args.release_interval,
+            clock_file=args.clock_file,
         )
     return Settings(
         data_dir=args.data_dir or default_data_dir(),

@@ -36,6 +36,11 @@ class Settings:
     """Anonymous read-only FTP over the released open-access tree."""
     public_base_url: str | None = None
     """How the outside world reaches the HTTP side (links in pages, JSON-LD)."""
+    release_interval: float = 30.0
+    """Seconds between two passes of the release scheduler (it also wakes on demand)."""
+    clock_file: Path | None = None
+    """Testing: a file holding today's date (``2030-01-31``) or a day offset (``+3``)
+    that the release scheduler uses instead of the system date; read at every pass."""
 
     @property
     def sqlalchemy_url(self) -> str:

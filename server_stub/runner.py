@@ -1,4 +1,9 @@
-"""Runs the HTTP API and the FTP endpoints in one asyncio loop.
+"""Runs the HTTP API, the two FTP endpoints and the release scheduler in one loop.
+
+The pre-upload FTP server (accounts), the anonymous read-only FTP server over
+the released open-access tree, and the scheduler that releases datasets on
+their date (``server_stub.release.ReleaseScheduler``) all start before the
+"ready" line and stop before the database is closed.
 
 Ctrl-C or SIGTERM sets one stop event; the servers then stop accepting,
 running requests and transfers are allowed to end or are cut cleanly, and the
@@ -18,8 +23,10 @@ import uvicorn
 from server_stub.app import create_app
 from server_stub.config import Settings
 from server_stub.db import Database
+from server_stub.ftp.public import PublicFtpServer
 from server_stub.ftp.server import PreuploadFtpServer
 from server_stub.migrate import upgrade
+from server_stub.release import ReleaseScheduler
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +67,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     )
     http = _QuietSignalsServer(config)
     ftp = PreuploadFtpServer(settings, database)
+    public_ftp = PublicFtpServer(settings, database)
+    scheduler = ReleaseScheduler(settings, database)
     http_task = asyncio.create_task(http.serve(), name="http")
     try:
         await ftp.start()
+        await public_ftp.start()
+        await scheduler.start()
         while not http.started:
             if http_task.done():
                 await http_task  # raises the bind error
@@ -78,7 +89,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         )
         print(
             f"omix-server ready: http://{settings.host}:{settings.http_port}/ "
-            f"ftp://{settings.host}:{settings.ftp_port}/ data={settings.data_dir}",
+            f"ftp://{settings.host}:{settings.ftp_port}/ "
+            f"public ftp://{settings.host}:{settings.public_ftp_port}/ data={settings.data_dir}",
             flush=True,
         )
         stop_task = asyncio.create_task(stop.wait())
@@ -86,6 +98,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         stop_task.cancel()
     finally:
         http.should_exit = True
+        await scheduler.close()
+        await public_ftp.close()
         await ftp.close()
         with contextlib.suppress(Exception):
             await http_task

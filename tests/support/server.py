@@ -55,6 +55,7 @@ class ServerProcess:
     extra_args: list[str] = field(default_factory=list)
     http_port: int = field(default_factory=free_port)
     ftp_port: int = field(default_factory=free_port)
+    public_ftp_port: int = field(default_factory=free_port)
     passive_ports: tuple[int, int] = field(default_factory=free_port_range)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -83,6 +84,8 @@ class ServerProcess:
             str(self.ftp_port),
             "--ftp-passive-ports",
             f"{low}-{high}",
+            "--public-ftp-port",
+            str(self.public_ftp_port),
         ]
         if self.database_url:
             args += ["--database-url", self.database_url]
@@ -111,8 +114,10 @@ class ServerProcess:
 
     def _ftp_ready(self) -> bool:
         try:
-            with socket.create_connection((HOST, self.ftp_port), timeout=1):
-                return True
+            for port in (self.ftp_port, self.public_ftp_port):
+                with socket.create_connection((HOST, port), timeout=1):
+                    pass
+            return True
         except OSError:
             return False
 

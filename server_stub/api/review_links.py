@@ -1,0 +1,164 @@
+"""Reviewer links: a temporary, unguessable preview of an unreleased dataset.
+
+The owner generates one once every file is archived; anyone holding it sees
+the metadata and the file list (names, sizes, types), never a download
+address. The owner closes it, and the release closes it automatically.
+The web page of a link is ``/review/{token}``; the same data is served by
+``GET /api/v1/review/{token}``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from server_stub import catalog, release
+from server_stub.api.deps import SessionDep, SettingsDep, UserDep
+from server_stub.config import Settings
+from server_stub.errors import ApiError
+from server_stub.models_release import ReviewLink
+
+router = APIRouter(tags=["reviewer links"])
+
+
+class ReviewLinkOut(BaseModel):
+    accession: str
+    token: str
+    url: str
+    """The preview page to send to reviewers."""
+    api_url: str
+    created_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+    """``owner`` or ``released`` once closed."""
+
+
+class PreviewFile(BaseModel):
+    file_id: str
+    name: str
+    title: str
+    samples: int
+    data_type: str
+    size: int
+    suffix: str
+
+
+class PreviewOut(BaseModel):
+    """What a reviewer sees: metadata and files, no download address."""
+
+    accession: str
+    bioproject: str | None
+    title: str
+    description: str
+    organism: str
+    tax_id: int | None
+    data_type: str
+    data_subtype: str
+    access: str
+    release_date: date
+    submitted_at: datetime
+    updated_at: datetime
+    submitter: str | None
+    organization: str | None
+    most_registration_number: str | None
+    file_count: int
+    total_size: int
+    files: list[PreviewFile]
+
+
+def _base_url(settings: Settings, request: Request) -> str:
+    return (settings.public_base_url or str(request.base_url)).rstrip("/")
+
+
+def link_out(
+    link: ReviewLink, accession: str, settings: Settings, request: Request
+) -> ReviewLinkOut:
+    base = _base_url(settings, request)
+    return ReviewLinkOut(
+        accession=accession,
+        token=link.token,
+        url=f"{base}/review/{link.token}",
+        api_url=f"{base}/api/v1/review/{link.token}",
+        created_at=link.created_at,
+        closed_at=link.closed_at,
+        close_reason=link.close_reason,
+    )
+
+
+def _no_link(accession: str) -> ApiError:
+    return ApiError(
+        404, "review_link_not_found", f"{accession} has no open reviewer link; generate one first."
+    )
+
+
+@router.post(
+    "/datasets/{accession}/review-link",
+    response_model=ReviewLinkOut,
+    status_code=201,
+    responses={200: {"description": "The open link that already existed"}},
+)
+def generate(
+    accession: str,
+    request: Request,
+    response: Response,
+    user: UserDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ReviewLinkOut:
+    """Generate the reviewer link (or return the open one, with 200).
+
+    ``409 files_not_archived`` until every file is archived,
+    ``409 already_released`` after release.
+    """
+    dataset = release.owned_dataset(session, user, accession)
+    link, created = release.open_review_link(session, dataset)
+    if not created:
+        response.status_code = 200
+    return link_out(link, accession, settings, request)
+
+
+@router.get("/datasets/{accession}/review-link", response_model=ReviewLinkOut)
+def current(
+    accession: str, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep
+) -> ReviewLinkOut:
+    """The open reviewer link, or ``404 review_link_not_found``."""
+    dataset = release.owned_dataset(session, user, accession)
+    link = release.current_review_link(session, dataset)
+    if link is None:
+        raise _no_link(accession)
+    return link_out(link, accession, settings, request)
+
+
+@router.delete("/datasets/{accession}/review-link", status_code=204)
+def close(accession: str, user: UserDep, session: SessionDep) -> Response:
+    """Close the open reviewer link: its page then says it is closed."""
+    dataset = release.owned_dataset(session, user, accession)
+    if not release.close_review_link(session, dataset):
+        raise _no_link(accession)
+    return Response(status_code=204)
+
+
+@router.get("/review/{token}", response_model=PreviewOut)
+def preview(token: str, session: SessionDep) -> PreviewOut:
+    """The reviewer's view; ``404 review_link_not_found`` or ``410 review_link_closed``."""
+    dataset, closed = release.dataset_for_review_token(session, token)
+    if dataset is None:
+        raise ApiError(
+            404,
+            "review_link_not_found",
+            "This reviewer link does not exist; check that the whole address was copied.",
+        )
+    if closed:
+        raise ApiError(
+            410,
+            "review_link_closed",
+            "This reviewer link is closed: the owner closed it or the dataset was released.",
+        )
+    data = catalog.preview(dataset)
+    files = [
+        PreviewFile(name=catalog.public_name(file), **row)
+        for file, row in zip(dataset.files, data["files"], strict=True)
+    ]
+    return PreviewOut.model_validate({**data, "files": files})
