@@ -12,6 +12,7 @@ packages=(
   libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
   fonts-noto-cjk
+  chromium        # the web pages' browser tests (Playwright drives the system browser)
 )
 
 missing=()

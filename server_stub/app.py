@@ -5,7 +5,23 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from server_stub import __doc__ as description
-from server_stub.api import auth, bioprojects
+from server_stub import (
+    models_release,  # noqa: F401  (registers the release tables)
+    web,
+)
+from server_stub.api import (
+    access,
+    auth,
+    bioprojects,
+    curation,
+    datasets,
+    downloads,
+    preupload,
+    public,
+    reference,
+    review_links,
+    uploads,
+)
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import install_error_handlers
@@ -27,7 +43,9 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, bioprojects):
+    routers = (auth, bioprojects, reference, preupload, uploads, datasets, public)
+    routers += (curation, review_links, access, downloads)
+    for module in routers:
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])
@@ -35,6 +53,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
         return {"status": "ok", "version": _version()}
 
     app.include_router(api)
+    web.install(app)
     return app
 
 

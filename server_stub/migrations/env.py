@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
+from server_stub import models_release  # noqa: F401  (registers the release tables)
 from server_stub.models import Base
+from server_stub.search import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -28,6 +30,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,  # full-text search objects of 0004 are not in the models
     )
     with context.begin_transaction():
         context.run_migrations()

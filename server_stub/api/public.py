@@ -1,0 +1,170 @@
+"""Public read API: released datasets, their files, JSON-LD and statistics.
+
+No sign-in needed; only released datasets are ever visible here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from server_stub import catalog
+from server_stub.api.deps import SessionDep, SettingsDep
+from server_stub.errors import ApiError
+from server_stub.models import Dataset
+from server_stub.search import (
+    MAX_PAGE_SIZE,
+    SortKey,
+    SortOrder,
+    Statistics,
+    released_dataset,
+    search_released,
+    statistics,
+)
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+
+class DatasetSummary(BaseModel):
+    accession: str
+    bioproject: str | None
+    title: str
+    organism: str
+    access: str
+    data_type: str
+    released_at: datetime
+
+
+class DatasetPage(BaseModel):
+    items: list[DatasetSummary]
+    total: int
+    page: int
+    size: int
+    pages: int
+    query: str
+    sort: SortKey
+    order: SortOrder
+
+
+class PublicFile(BaseModel):
+    file_id: str
+    title: str
+    samples: int
+    data_type: str
+    size: int
+    suffix: str
+    name: str
+    md5: str | None
+    download_count: int
+    download_url: str
+    """HTTPS download; controlled files need a token of an approved data user."""
+    open_access: bool
+    ftp_path: str | None
+    """Path on the anonymous FTP endpoint (open access only)."""
+    ftp_url: str | None
+
+
+class DatasetDetail(DatasetSummary):
+    description: str
+    tax_id: int | None
+    data_subtype: str
+    release_date: date
+    submitted_at: datetime
+    updated_at: datetime
+    submitter: str | None
+    organization: str | None
+    most_registration_number: str | None
+    file_count: int
+    total_size: int
+    url: str
+    ftp_folder: str | None
+    ftp_folder_url: str | None
+    files: list[PublicFile]
+    jsonld: dict[str, Any]
+
+
+class StatRowOut(BaseModel):
+    key: str
+    datasets: int
+    files: int
+    bytes: int
+
+
+class StatisticsOut(BaseModel):
+    datasets: int
+    files: int
+    bytes: int
+    by_data_type: list[StatRowOut]
+    by_organism: list[StatRowOut]
+    by_month: list[StatRowOut]
+    by_access: list[StatRowOut]
+
+
+def request_links(request: Request, settings: SettingsDep) -> catalog.Links:
+    return catalog.Links.for_request(settings, str(request.base_url))
+
+
+def load_released(session: SessionDep, accession: str) -> Dataset:
+    dataset = released_dataset(session, accession)
+    if dataset is None:
+        raise ApiError(404, "dataset_not_found", f"No released dataset '{accession}'.")
+    return dataset
+
+
+def statistics_out(stats: Statistics) -> StatisticsOut:
+    return StatisticsOut.model_validate(stats, from_attributes=True)
+
+
+@router.get("/datasets", response_model=DatasetPage)
+def list_datasets(
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=500, description="words to find")] = "",
+    sort: SortKey = SortKey.RELEASED,
+    order: SortOrder = SortOrder.DESC,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+) -> DatasetPage:
+    """Released datasets, newest first by default.
+
+    ``q`` finds datasets whose accession, title, organism or description has
+    words starting with every word of ``q``.
+    """
+    result = search_released(session, q, sort, order, page, size)
+    return DatasetPage(
+        items=[DatasetSummary.model_validate(catalog.summary(item)) for item in result.items],
+        total=result.total,
+        page=result.page,
+        size=result.size,
+        pages=result.pages,
+        query=q,
+        sort=sort,
+        order=order,
+    )
+
+
+@router.get("/datasets/{accession}", response_model=DatasetDetail)
+def get_dataset(
+    accession: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> DatasetDetail:
+    dataset = load_released(session, accession)
+    return DatasetDetail.model_validate(catalog.detail(dataset, request_links(request, settings)))
+
+
+@router.get("/datasets/{accession}/jsonld")
+def get_jsonld(
+    accession: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
+    """The schema.org ``Dataset`` record, as ``application/ld+json``."""
+    dataset = load_released(session, accession)
+    record = catalog.jsonld(dataset, request_links(request, settings))
+    return JSONResponse(record, media_type="application/ld+json")
+
+
+@router.get("/statistics", response_model=StatisticsOut)
+def get_statistics(session: SessionDep) -> StatisticsOut:
+    """Released datasets, files and bytes by data type, organism, month and access."""
+    return statistics_out(statistics(session))
