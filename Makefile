@@ -8,21 +8,46 @@ BIN    := $(VENV)/bin
 DATA   ?= $(CURDIR)/.omix-data
 STAMP  := $(VENV)/.installed
 
-.PHONY: run server test test-sqlite test-postgres lint system-deps clean
+# The desktop app's message catalogs: the .po files are the source (committed),
+# the .mo files are built from them (not committed).
+LOCALE  := omix_desktop/i18n/locale
+POT     := $(LOCALE)/omix.pot
+PO      := $(wildcard $(LOCALE)/*/LC_MESSAGES/omix.po)
+MO      := $(PO:.po=.mo)
+PYBABEL ?= $(BIN)/pybabel
+
+.PHONY: run server test test-sqlite test-postgres lint system-deps clean catalogs compile-catalogs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,gui,postgres]'
+	$(PYBABEL) compile --domain omix --directory $(LOCALE)
 	touch $(STAMP)
+
+## Messages: extract from the code, merge into every .po, compile the .mo files.
+## Then translate any new or fuzzy entries in the .po files and run it again.
+catalogs: $(STAMP)
+	$(PYBABEL) extract --mapping-file babel.cfg --no-location --sort-output \
+		--project omix-desktop --copyright-holder "OMIX Desktop contributors" \
+		--output-file $(POT) omix_desktop
+	$(PYBABEL) update --domain omix --input-file $(POT) --output-dir $(LOCALE) \
+		--no-fuzzy-matching --ignore-obsolete --width 100
+	$(PYBABEL) compile --domain omix --directory $(LOCALE) --statistics
+
+compile-catalogs: $(MO)
+
+$(LOCALE)/%/LC_MESSAGES/omix.mo: $(LOCALE)/%/LC_MESSAGES/omix.po $(STAMP)
+	$(PYBABEL) compile --domain omix --directory $(LOCALE) --locale $*
 
 system-deps:
 	bash scripts/system-deps.sh
 
-## Run the app (for now the reference archive server) with a local data folder.
-run: $(STAMP)
-	$(BIN)/omix-server --data-dir $(DATA)
+## Run the desktop app; with no server configured it starts a local reference server.
+run: $(STAMP) compile-catalogs
+	$(BIN)/omix-desktop
 
+## Run the reference archive server alone, with a local data folder.
 server: $(STAMP)
 	$(BIN)/omix-server --data-dir $(DATA)
 
@@ -30,7 +55,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) compile-catalogs
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 test-postgres: $(STAMP)

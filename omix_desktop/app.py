@@ -1,4 +1,8 @@
-"""``omix-desktop``: the Qt application (being built)."""
+"""``omix-desktop``: the Qt application.
+
+Qt is imported only when the app runs (``omix_desktop.ui``), so importing this
+module stays cheap and Qt-free.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("omix-desktop is not yet available in this build.", file=sys.stderr)
-    return 3
+    from omix_desktop.ui.application import run
+
+    return run(sys.argv if argv is None else [sys.argv[0], *argv])
 
 
 if __name__ == "__main__":

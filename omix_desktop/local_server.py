@@ -1,0 +1,212 @@
+"""The local reference archive server, started by the app when no server is configured.
+
+Runs ``omix-server`` (``python -m server_stub``) as a child process on free
+loopback ports with its data in the app's data folder, waits until both the
+HTTP API and the FTP port answer, and stops it again (SIGTERM, then kill).
+No Qt: the UI calls :meth:`LocalServer.start` through ``asyncio.to_thread``,
+and tests use it directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+START_TIMEOUT = 30.0
+PASSIVE_PORTS = 20
+
+
+class LocalServerError(RuntimeError):
+    """The local server could not start; ``log_tail`` holds the end of its log."""
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        super().__init__(message)
+        self.log_tail = log_tail
+
+
+def free_port(host: str = HOST) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def free_port_range(count: int = PASSIVE_PORTS, host: str = HOST) -> tuple[int, int]:
+    """A run of ports that were free a moment ago, for passive data connections."""
+    for _attempt in range(50):
+        start = free_port(host)
+        if start + count > 65000:
+            continue
+        sockets: list[socket.socket] = []
+        try:
+            for port in range(start, start + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind((host, port))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+        return start, start + count - 1
+    raise LocalServerError("no free range of ports on loopback")
+
+
+def server_command() -> list[str]:
+    """How to run ``omix-server`` from this installation."""
+    if getattr(sys, "frozen", False):  # a PyInstaller bundle ships the server beside the app
+        name = "omix-server.exe" if os.name == "nt" else "omix-server"
+        return [str(Path(sys.executable).with_name(name))]
+    return [sys.executable, "-m", "server_stub"]
+
+
+class LocalServer:
+    """One ``omix-server`` child process on loopback.
+
+    Attributes:
+        data_dir: the server's data folder (database, pre-upload area, archive).
+        http_port, ftp_port, passive_ports: chosen at :meth:`start`.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        log_path: Path | None = None,
+        host: str = HOST,
+        command: Sequence[str] | None = None,
+        start_timeout: float = START_TIMEOUT,
+    ) -> None:
+        self.data_dir = data_dir
+        self.log_path = log_path or data_dir.parent / "local-server.log"
+        self.host = host
+        self.command = list(command) if command is not None else server_command()
+        self.start_timeout = start_timeout
+        self.http_port = 0
+        self.ftp_port = 0
+        self.passive_ports = (0, 0)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.http_port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def arguments(self) -> list[str]:
+        low, high = self.passive_ports
+        return [
+            *self.command,
+            "--data-dir", str(self.data_dir),
+            "--host", self.host,
+            "--http-port", str(self.http_port),
+            "--ftp-port", str(self.ftp_port),
+            "--ftp-passive-ports", f"{low}-{high}",
+        ]  # fmt: skip
+
+    def start(self) -> LocalServer:
+        """Start and wait until it serves (blocking; call it from a worker thread)."""
+        if self.running:
+            return self
+        last_error: LocalServerError | None = None
+        for _attempt in range(3):  # a port taken between choosing and binding: choose again
+            try:
+                self._start_once()
+                return self
+            except LocalServerError as error:
+                last_error = error
+                log.warning("local server did not start: %s", error)
+        assert last_error is not None
+        raise last_error
+
+    def _start_once(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.http_port = free_port(self.host)
+        self.ftp_port = free_port(self.host)
+        self.passive_ports = free_port_range(host=self.host)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        with self.log_path.open("ab") as log_file:
+            self._process = subprocess.Popen(
+                self.arguments(), stdout=log_file, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=env,
+            )  # fmt: skip
+        log.info(
+            "local server starting: pid %s, %s, FTP port %s",
+            self._process.pid,
+            self.url,
+            self.ftp_port,
+        )
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                code = self._process.returncode
+                self._process = None
+                raise LocalServerError(
+                    f"omix-server exited at start (code {code})", self.log_tail()
+                )
+            if self._serving():
+                log.info("local server ready at %s", self.url)
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise LocalServerError("omix-server did not start in time", self.log_tail())
+
+    def _serving(self) -> bool:
+        try:
+            if not requests.get(f"{self.url}/api/v1/health", timeout=1).ok:
+                return False
+            with socket.create_connection((self.host, self.ftp_port), timeout=1):
+                return True
+        except (requests.RequestException, OSError):
+            return False
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """Stop the server (SIGTERM, then kill after ``timeout``); its exit code."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.poll() is None:
+            if os.name == "nt":
+                process.terminate()
+            else:
+                process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("local server did not stop in %s s; killing it", timeout)
+                process.kill()
+                process.wait(timeout=timeout)
+        log.info("local server stopped (code %s)", process.returncode)
+        return process.returncode
+
+    def log_tail(self, size: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-size:]
+        except OSError:
+            return ""
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

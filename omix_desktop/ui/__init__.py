@@ -1,0 +1,6 @@
+"""The Qt user interface: the only package that imports Qt.
+
+Every screen derives from :class:`omix_desktop.ui.base.Screen` and receives
+the :class:`omix_desktop.ui.context.AppContext` (translator, session with the
+API client, settings, task runner) from its creator.
+"""

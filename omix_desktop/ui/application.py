@@ -1,0 +1,117 @@
+"""Building and running the Qt application on the qasync event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QApplication
+
+from omix_desktop.api.client import ApiClient
+from omix_desktop.config import ConfigStore
+from omix_desktop.i18n.translator import LANGUAGES, Translator, negotiate, system_language
+from omix_desktop.local_server import LocalServer
+from omix_desktop.logs import setup_logging
+from omix_desktop.paths import AppPaths
+from omix_desktop.ui.context import AppContext, LanguageNotifier
+from omix_desktop.ui.error_dialog import install_exception_hook, show_error
+from omix_desktop.ui.gc_guard import MainThreadCollector
+from omix_desktop.ui.main_window import APP_TITLE, MainWindow
+from omix_desktop.ui.session import ApiFactory, Session
+
+log = logging.getLogger(__name__)
+
+
+def initial_language(saved: str) -> str:
+    """The saved choice, else the OS's UI languages (Qt knows Windows/macOS settings)."""
+    if saved in LANGUAGES:
+        return saved
+    ui_languages = list(QLocale.system().uiLanguages())
+    if ui_languages:
+        return negotiate([*ui_languages, system_language()])
+    return system_language()
+
+
+def build_context(
+    paths: AppPaths,
+    loop: asyncio.AbstractEventLoop,
+    *,
+    language: str | None = None,
+    api_factory: ApiFactory = ApiClient,
+) -> AppContext:
+    """The services of the app, ready for :class:`MainWindow` (also used by tests)."""
+    config = ConfigStore(paths.config_file)
+    settings = config.load()
+    translator = Translator(language or initial_language(settings.language))
+    session = Session(
+        settings,
+        paths.local_server_dir,
+        local_server_factory=lambda: LocalServer(
+            paths.local_server_dir, log_path=paths.log_dir / "local-server.log"
+        ),
+        api_factory=api_factory,
+    )
+    return AppContext(
+        translator=translator,
+        language=LanguageNotifier(translator),
+        paths=paths,
+        config=config,
+        settings=settings,
+        session=session,
+        loop=loop,
+    )
+
+
+def run(argv: Sequence[str]) -> int:
+    os.environ.setdefault("QT_API", "pyside6")
+    import qasync
+
+    paths = AppPaths.default().create()
+    logging_setup = setup_logging(paths.log_file)
+    log.info("omix-desktop starting (Python %s)", sys.version.split()[0])
+    app = QApplication(list(argv))
+    app.setApplicationName("omix-desktop")
+    app.setApplicationDisplayName(APP_TITLE)
+    app.setOrganizationName("OMIX")
+    collector = MainThreadCollector(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    context = build_context(paths, loop)
+    context.redactor = logging_setup.redactor
+    restore_hook = install_exception_hook(context.translator, str(paths.log_file))
+
+    with loop:
+        window = MainWindow(context)
+        context.on_error = lambda error: show_error(
+            context.translator, error, window, str(paths.log_file)
+        )
+        loop.set_exception_handler(_loop_exception_handler(context))
+        window.show()
+        if window.sign_in.has_remembered_sign_in():
+            window.sign_in.sign_in()
+        quitting = asyncio.Event()
+        app.aboutToQuit.connect(quitting.set)
+        loop.run_until_complete(quitting.wait())
+        loop.run_until_complete(context.shutdown())
+    restore_hook()
+    collector.stop()
+    log.info("omix-desktop stopped")
+    logging_setup.close()
+    return 0
+
+
+def _loop_exception_handler(context: AppContext):  # type: ignore[no-untyped-def]
+    def handle(loop: asyncio.AbstractEventLoop, details: dict[str, object]) -> None:
+        error = details.get("exception")
+        if isinstance(error, BaseException):
+            log.error("event loop error: %s", details.get("message"), exc_info=error)
+            if context.on_error is not None and not isinstance(error, asyncio.CancelledError):
+                context.on_error(error)
+        else:
+            log.error("event loop error: %s", details.get("message"))
+
+    return handle

@@ -1,0 +1,134 @@
+"""The pattern every screen follows.
+
+A screen is a :class:`Screen`: it is built with the :class:`AppContext` (never
+reaching for globals), creates its widgets in ``__init__`` without any text,
+and sets every user-visible text in :meth:`Screen.retranslate`, which it calls
+at the end of ``__init__``; the base class connects it to the language
+signal, so switching languages re-runs it (Qt drops the connection with the
+widget). Strings are translated with ``_ = self.i18n.gettext`` inside
+``retranslate`` or at the moment they are shown, never at import, and never
+with an f-string inside ``_()``: use ``{name}`` placeholders and
+:func:`omix_desktop.i18n.errors.fill`.
+
+Long work goes through :meth:`Screen.spawn` (a coroutine on the qasync loop;
+blocking calls inside it via ``asyncio.to_thread``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from omix_desktop.api.errors import ApiError, AuthenticationError
+from omix_desktop.i18n.errors import api_error_message
+from omix_desktop.i18n.translator import Translator
+from omix_desktop.ui.context import AppContext
+
+ERROR_STYLE = "color: #b00020;"
+OK_STYLE = "color: #1b5e20;"
+
+
+class Retranslatable:
+    """Mixin for widgets that are not screens (dialogs, panels) but follow the pattern."""
+
+    context: AppContext
+
+    def _follow_language(self) -> None:
+        self.context.language.changed.connect(self.retranslate)
+
+    @property
+    def i18n(self) -> Translator:
+        return self.context.translator
+
+    def retranslate(self) -> None:
+        raise NotImplementedError
+
+
+class Screen(QWidget, Retranslatable):
+    """Base of the main window's screens.
+
+    Subclasses set :attr:`key`, build widgets, then call ``self.retranslate()``.
+
+    Attributes:
+        key: stable identifier (settings, tests, navigation).
+    """
+
+    key: ClassVar[str] = ""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName(f"screen_{self.key}")
+        self._follow_language()
+
+    def nav_title(self) -> str:
+        """The screen's name in the navigation, in the current language."""
+        raise NotImplementedError
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        return self.context.spawn(coro, owner=self)
+
+    def api_error_text(self, error: ApiError) -> str:
+        """Translate an API error; an ended session also asks to sign in again."""
+        if isinstance(error, AuthenticationError) and error.code in {
+            "session_expired",
+            "not_authenticated",
+        }:
+            self.context.session.session_lost(error.code)
+        return api_error_message(error, self.i18n)
+
+    def activated(self) -> None:
+        """Called when the screen is shown in the main window."""
+
+
+def message_label(parent: QWidget | None = None) -> QLabel:
+    """A wrapping label for status and error messages (hidden while empty)."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.setVisible(False)
+    return label
+
+
+def show_message(label: QLabel, text: str, *, error: bool = False) -> None:
+    label.setText(text)
+    label.setStyleSheet(ERROR_STYLE if error else "")
+    label.setVisible(bool(text))
+    label.setAccessibleDescription(text)
+
+
+class FieldError(QLabel):
+    """The message shown under one form field; empty and hidden while the field is fine."""
+
+    def __init__(self, field: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.field = field
+        self.setWordWrap(True)
+        self.setStyleSheet(ERROR_STYLE)
+        self.setVisible(False)
+
+    def show_error(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+        self.field.setAccessibleDescription(text)
+        self.field.setProperty("invalid", bool(text))
+
+    def clear_error(self) -> None:
+        self.show_error("")
+
+
+def with_error(field: QWidget) -> tuple[QWidget, FieldError]:
+    """A field stacked over its error label, for a form row."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(field)
+    error = FieldError(field, box)
+    layout.addWidget(error)
+    return box, error

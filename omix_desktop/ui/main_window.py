@@ -1,0 +1,210 @@
+"""The main window: navigation between screens, menus, status bar, remembered geometry."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from omix_desktop.i18n.errors import fill
+from omix_desktop.i18n.translator import LANGUAGES
+from omix_desktop.ui.base import Screen
+from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.screens import work_screens
+from omix_desktop.ui.settings_screen import SettingsScreen
+from omix_desktop.ui.sign_in import SignInScreen
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "OMIX Desktop"  # brand: not translated
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left, the current screen on the right.
+
+    Attributes:
+        screens: ``{key: Screen}`` in navigation order; nav: the QListWidget;
+        stack: the QStackedWidget; language_actions: ``{code: QAction}``.
+    """
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setObjectName("main_window")
+        self.sign_in = SignInScreen(context)
+        self.settings_screen = SettingsScreen(context)
+        ordered: list[Screen] = [self.sign_in, *work_screens(context), self.settings_screen]
+        self.screens: dict[str, Screen] = {screen.key: screen for screen in ordered}
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setFixedWidth(200)
+        self.nav.setSpacing(2)
+        self.stack = QStackedWidget()
+        for screen in ordered:
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, screen.key)
+            self.nav.addItem(item)
+            self.stack.addWidget(screen)
+        self.nav.currentRowChanged.connect(self._show_row)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.session_label = QLabel()
+        self.session_label.setObjectName("session_status")
+        self.statusBar().addPermanentWidget(self.session_label)
+
+        self._build_menus()
+        context.language.changed.connect(self.retranslate)
+        context.session.changed.connect(self._session_changed)
+        context.session.expired.connect(self._session_expired)
+        self.nav.setCurrentRow(0)
+        self.resize(1000, 700)
+        self.restore_geometry()
+        self.retranslate()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.bundle_action = QAction(self)
+        self.bundle_action.triggered.connect(self._support_bundle)
+        self.quit_action = QAction(self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.bundle_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.quit_action)
+
+        self.language_menu = bar.addMenu("")
+        self.language_menu.setObjectName("language_menu")
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.language_actions: dict[str, QAction] = {}
+        for language in LANGUAGES.values():
+            action = QAction(language.native_name, self)  # each language in its own name
+            action.setCheckable(True)
+            action.setData(language.code)
+            action.triggered.connect(lambda _checked=False, code=language.code: self.choose(code))
+            group.addAction(action)
+            self.language_menu.addAction(action)
+            self.language_actions[language.code] = action
+
+        self.help_menu = bar.addMenu("")
+        self.about_action = QAction(self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._about)
+        self.help_menu.addAction(self.about_action)
+
+    def retranslate(self) -> None:
+        _ = self.context.translator.gettext
+        self.file_menu.setTitle(_("&File"))
+        self.bundle_action.setText(_("Create support bundle…"))
+        self.quit_action.setText(_("&Quit"))
+        self.language_menu.setTitle(_("&Language"))
+        self.help_menu.setTitle(_("&Help"))
+        self.about_action.setText(_("&About OMIX Desktop"))
+        self.nav.setAccessibleName(_("Screens"))
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            screen = self.screens[item.data(Qt.ItemDataRole.UserRole)]
+            item.setText(screen.nav_title())
+        for code, action in self.language_actions.items():
+            action.setChecked(code == self.context.translator.language)
+        self._update_title()
+        self._session_changed()
+
+    def _update_title(self) -> None:
+        screen = self.current_screen()
+        self.setWindowTitle(f"{screen.nav_title()} — {APP_TITLE}" if screen else APP_TITLE)
+
+    # -- navigation ---------------------------------------------------------------------
+
+    def current_screen(self) -> Screen | None:
+        widget = self.stack.currentWidget()
+        return widget if isinstance(widget, Screen) else None
+
+    def show_screen(self, key: str) -> Screen:
+        screen = self.screens[key]
+        self.nav.setCurrentRow(list(self.screens).index(key))
+        return screen
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        screen = self.current_screen()
+        if screen is not None:
+            screen.activated()
+        self._update_title()
+
+    # -- language -----------------------------------------------------------------------
+
+    def choose(self, code: str) -> None:
+        """Switch the interface language now and remember the choice."""
+        self.context.settings.language = code
+        self.context.save_settings()
+        self.context.translator.set_language(code)
+
+    # -- session ------------------------------------------------------------------------
+
+    def _session_changed(self) -> None:
+        _ = self.context.translator.gettext
+        session = self.context.session
+        if session.user is not None:
+            text = fill(_("Signed in as {email}"), {"email": session.user.email})
+        else:
+            text = _("Not signed in")
+        self.session_label.setText(text)
+
+    def _session_expired(self, _code: str) -> None:
+        self.show_screen("sign_in")
+
+    # -- menus --------------------------------------------------------------------------
+
+    def _support_bundle(self) -> None:
+        self.show_screen("settings")
+        self.settings_screen.choose_bundle_path()
+
+    def _about(self) -> None:
+        _ = self.context.translator.gettext
+        QMessageBox.about(
+            self,
+            _("About OMIX Desktop"),
+            _("Uploads data to the OMIX archive and follows it to release.")
+            + "\n\n"
+            + fill(_("Log file: {path}"), {"path": str(self.context.paths.log_file)}),
+        )
+
+    # -- geometry -----------------------------------------------------------------------
+
+    def restore_geometry(self) -> None:
+        saved = self.context.settings.window_geometry
+        if saved:
+            self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii")))
+
+    def save_geometry(self) -> None:
+        data = self.saveGeometry().toBase64().data().decode("ascii")
+        self.context.settings.window_geometry = data
+        self.context.save_settings()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.save_geometry()
+        super().closeEvent(event)

@@ -1,0 +1,21 @@
+"""The main window's work screens, in navigation order (between sign-in and settings).
+
+One line per screen, so each screen is plugged in where it is built.
+"""
+
+from __future__ import annotations
+
+from omix_desktop.ui.base import Screen
+from omix_desktop.ui.context import AppContext
+
+
+def work_screens(context: AppContext) -> list[Screen]:
+    from omix_desktop.ui.placeholder import later
+
+    return [
+        later(context, "prepare"),
+        later(context, "transfers"),
+        later(context, "new_dataset"),
+        later(context, "submissions"),
+        later(context, "released"),
+    ]
