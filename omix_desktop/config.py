@@ -41,6 +41,10 @@ class Settings:
     )
     ftp_port: int = _setting(DEFAULT_FTP_PORT, N_("FTP port of the archive server."))
     tls_mode: str = _setting("auto", N_("Encryption of FTP connections: auto, on or off."))
+    speed_limit_kib: int = _setting(
+        0, N_("Upload speed limit over all transfers, in KiB/s (0: no limit).")
+    )
+    parallel_transfers: int = _setting(2, N_("Number of files uploaded at the same time."))
     last_email: str = _setting("", N_("Email of the last account that signed in."))
     remember: bool = _setting(False, N_("Remember the sign-in in the system's keyring."))
     window_geometry: str = _setting("", N_("Size and position of the main window."))

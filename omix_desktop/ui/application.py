@@ -55,7 +55,7 @@ def build_context(
         ),
         api_factory=api_factory,
     )
-    return AppContext(
+    context = AppContext(
         translator=translator,
         language=LanguageNotifier(translator),
         paths=paths,
@@ -64,6 +64,10 @@ def build_context(
         session=session,
         loop=loop,
     )
+    from omix_desktop.ui.uploads_service import UploadsService
+
+    context.uploads = UploadsService(context)
+    return context
 
 
 def run(argv: Sequence[str]) -> int:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLibraryInfo, QObject, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
@@ -24,6 +24,9 @@ from omix_desktop.i18n.translator import Translator
 from omix_desktop.logs import RedactingFilter
 from omix_desktop.paths import AppPaths
 from omix_desktop.ui.session import Session
+
+if TYPE_CHECKING:
+    from omix_desktop.ui.uploads_service import UploadsService
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,8 @@ class AppContext:
     credential_store: Callable[[str], CredentialStore] = CredentialStore
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     on_error: ErrorReporter | None = None
+    uploads: UploadsService | None = None
+    """The app's upload queue (``ui.uploads_service``), created with the context."""
 
     def save_settings(self) -> None:
         try:
@@ -144,5 +149,7 @@ class AppContext:
             task.cancel()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.uploads is not None:
+            await self.uploads.close()  # uploads stop cleanly and resume next start
         await self.session.close()
         self.language.close()

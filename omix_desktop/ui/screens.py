@@ -13,9 +13,21 @@ def work_screens(context: AppContext) -> list[Screen]:
     from omix_desktop.ui.placeholder import later
 
     return [
-        later(context, "prepare"),
-        later(context, "transfers"),
+        _prepare(context),
+        _transfers(context),
         later(context, "new_dataset"),
         later(context, "submissions"),
         later(context, "released"),
     ]
+
+
+def _prepare(context: AppContext) -> Screen:
+    from omix_desktop.ui.prepare import PrepareScreen
+
+    return PrepareScreen(context)
+
+
+def _transfers(context: AppContext) -> Screen:
+    from omix_desktop.ui.transfers import TransfersScreen
+
+    return TransfersScreen(context)

@@ -57,12 +57,28 @@ def loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
 
     loop = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(loop)
+    # Everything in the app happens inside one long-running loop: clicks, Qt events,
+    # tasks stepped by them. Tests call run_until_complete many times, and qasync
+    # processes Qt events once more after clearing the running loop, so a task woken
+    # between two calls (or an engine call from a click) would die with "no running
+    # event loop". Keep the loop marked running for the whole test, as in the app.
+    run_forever = loop.run_forever
+
+    def forever() -> object:
+        try:
+            return run_forever()
+        finally:
+            asyncio.events._set_running_loop(loop)
+
+    loop.run_forever = forever  # type: ignore[method-assign]
+    asyncio.events._set_running_loop(loop)
     yield loop
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in pending:
         task.cancel()
     if pending:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    asyncio.events._set_running_loop(None)
     loop.close()
     asyncio.set_event_loop(None)
 

@@ -103,4 +103,4 @@ def test_the_window_starts_in_the_saved_language(make_context, qtbot: QtBot) -> 
     qtbot.addWidget(window)
     assert window.nav.item(0).text() == "登录"
     assert window.nav.item(1).text() == "准备文件"
-    assert window.screens["prepare"].notice.text() == "此页面将在后续版本中提供。"
+    assert window.screens["prepare"].heading.text() == "准备文件"
