@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from omix_desktop.api.archive import ArchiveCalls
 from omix_desktop.api.errors import ApiError, ServerUnavailableError, error_from_response
 from omix_desktop.api.models import BioProject, LoginResult, Registration, User
 
@@ -41,7 +42,7 @@ def _retrying_adapter(retries: int, backoff: float) -> HTTPAdapter:
     return HTTPAdapter(max_retries=retry)
 
 
-class ApiClient:
+class ApiClient(ArchiveCalls):
     """Talks to one archive server; holds the bearer token once signed in."""
 
     def __init__(
