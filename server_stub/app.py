@@ -49,8 +49,19 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": _version()}
+    def health() -> dict[str, object]:
+        """Alive, and how to reach the FTP endpoints (clients configure themselves).
+
+        The FTP host is the one the client used for HTTP: the bind address may
+        be a wildcard that means nothing to a client.
+        """
+        return {
+            "status": "ok",
+            "version": _version(),
+            "ftp_port": settings.ftp_port,
+            "ftp_tls": settings.ftp_tls_cert is not None,
+            "public_ftp_port": settings.public_ftp_port,
+        }
 
     app.include_router(api)
     web.install(app)

@@ -34,9 +34,16 @@ def _port_range(text: str) -> tuple[int, int]:
     return low, high
 
 
-def _add_server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None, help="data folder")
-    parser.add_argument("--database-url", default=None, help="postgresql://… (default: SQLite)")
+def _add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """``--data-dir``/``--database-url``, before or after ``admin …``.
+
+    On the sub-commands they default to "not given" (SUPPRESS), so that
+    ``omix-server --data-dir D admin create-user …`` keeps ``D`` instead of
+    silently using the default folder.
+    """
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--data-dir", type=Path, default=default, help="data folder")
+    parser.add_argument("--database-url", default=default, help="postgresql://… (default: SQLite)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="omix-server", description="The OMIX reference archive server."
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    _add_server_options(parser)
+    _add_server_options(parser, top=True)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--http-port", type=int, default=8000)
     parser.add_argument("--ftp-port", type=int, default=2121)
