@@ -10,14 +10,19 @@ from omix_desktop.i18n.translator import Translator
 from omix_desktop.transfer import IssueCode, PreflightIssue
 
 
-def issue_text(issue: PreflightIssue, tr: Translator) -> str:
-    """What is wrong with the file and what to do about it."""
+def issue_text(issue: PreflightIssue, tr: Translator, *, rename_hint: bool = True) -> str:
+    """What is wrong with the file and what to do about it.
+
+    ``rename_hint`` adds the app's "Rename a copy" offer to a bad name (not in a terminal).
+    """
     _ = tr.gettext
     p = dict(issue.params)
     if issue.code is IssueCode.BAD_NAME:
         reason = name_problem_message(
             str(p.get("problem")), str(p.get("component", "")), str(p.get("character", "")), tr
         )
+        if not rename_hint:
+            return reason
         return f"{reason} {_('Use “Rename a copy” to upload a copy with a safe name.')}"
     for key in ("size", "limit"):
         if isinstance(p.get(key), int):

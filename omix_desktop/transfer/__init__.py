@@ -28,7 +28,7 @@ from omix_desktop.transfer.events import (
     RateMeter,
     StateChanged,
 )
-from omix_desktop.transfer.ftp_uploader import FtpConnection, FtpSettings
+from omix_desktop.transfer.ftp_uploader import FtpConnection, FtpSettings, probe_tls
 from omix_desktop.transfer.hash_cache import FileStamp, HashCache, is_unchanged
 from omix_desktop.transfer.hashing import (
     HashCancelled,
@@ -55,7 +55,7 @@ from omix_desktop.transfer.preflight import (
 )
 from omix_desktop.transfer.preflight import check as preflight_check
 from omix_desktop.transfer.queue import RetryPolicy, UploadQueue
-from omix_desktop.transfer.queue_store import ItemState, QueueItem, QueueStore
+from omix_desktop.transfer.queue_store import ItemState, QueueItem, QueueStore, queue_folder
 from omix_desktop.transfer.reasons import (
     FailureReason,
     SuggestedAction,
@@ -105,6 +105,8 @@ __all__ = [
     "parse_manifest",
     "plan_uploads",
     "preflight_check",
+    "probe_tls",
+    "queue_folder",
     "read_manifest",
     "read_sidecar",
     "write_manifest",

@@ -31,7 +31,7 @@ import re
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import aioftp
@@ -414,3 +414,26 @@ class FtpConnection:
         if limit:
             return max(16 * 1024, min(self.settings.block_size, int(limit) // 8))
         return self.settings.block_size
+
+
+TLS_PROBE_TIMEOUT = 10.0
+
+
+async def probe_tls(settings: FtpSettings) -> bool:
+    """ "Auto" encryption: use TLS when the server offers it (AUTH TLS), else plain.
+
+    A server that offers TLS but fails the handshake keeps TLS on, so the user
+    sees the certificate problem instead of silently sending in clear text.
+    """
+    connection = FtpConnection(replace(settings, tls=True))
+    try:
+        await asyncio.wait_for(connection.open(), TLS_PROBE_TIMEOUT)
+    except TransferError as error:
+        return error.reason is FailureReason.TLS_FAILED
+    except (OSError, TimeoutError):
+        return False
+    else:
+        return True
+    finally:
+        with contextlib.suppress(Exception):
+            await connection.close()

@@ -14,6 +14,7 @@ single short statement); it hands out immutable :class:`QueueItem` snapshots.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -112,6 +113,12 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _BOOLS = {"paused", "started", "restart"}
+
+
+def queue_folder(root: Path, server_url: str, email: str) -> Path:
+    """One queue per server and account under ``root``: switching accounts never mixes files."""
+    key = hashlib.sha256(f"{server_url.rstrip('/')}\n{email.lower()}".encode()).hexdigest()
+    return root / key[:16]
 
 
 def _not_in(ids: list[int]) -> str:

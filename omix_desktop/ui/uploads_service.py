@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -30,15 +28,14 @@ from PySide6.QtCore import QObject, Signal
 
 from omix_desktop.transfer import (
     EventBus,
-    FailureReason,
-    FtpConnection,
     FtpSettings,
     HashCache,
     ItemState,
     QueueStore,
     StateChanged,
-    TransferError,
     UploadQueue,
+    probe_tls,
+    queue_folder,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +46,6 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL = 2.0
 """Seconds between two looks at the server while verified files await its MD5."""
 POLL_MAX_INTERVAL = 30.0
-PROBE_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +61,6 @@ class ServerCheck:
     state: str
     md5: str | None = None
     selected_by: str | None = None
-
-
-def queue_folder(data_dir: Path, server_url: str, email: str) -> Path:
-    """One queue per server and account, under the app's data folder."""
-    key = hashlib.sha256(f"{server_url.rstrip('/')}\n{email.lower()}".encode()).hexdigest()
-    return data_dir / "uploads" / key[:16]
 
 
 def listing_by_path(entries: list[Any]) -> dict[str, Mapping[str, Any]]:
@@ -151,7 +141,7 @@ class UploadsService(QObject):
             settings = await self.ftp_settings()
             if settings is None:
                 return None
-            folder = queue_folder(self.context.paths.data_dir, url, credentials[0])
+            folder = queue_folder(self.context.paths.data_dir / "uploads", url, credentials[0])
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True, mode=0o700)
             store = QueueStore(folder)  # used from the loop thread only, as the engine does
             app_settings = self.context.settings
@@ -181,10 +171,10 @@ class UploadsService(QObject):
         settings = FtpSettings(host, session.ftp_port, credentials[0], credentials[1])
         mode = self.context.settings.tls_mode
         if mode == "on":
-            return _with_tls(settings, True)
+            return replace(settings, tls=True)
         if mode == "off":
             return settings
-        return _with_tls(settings, await probe_tls(settings))
+        return replace(settings, tls=await probe_tls(settings))
 
     async def apply_settings(self) -> None:
         """Speed limit, parallel transfers and TLS from the settings, now."""
@@ -301,29 +291,3 @@ class UploadsService(QObject):
         if changed:
             self.server_checked.emit()
         return changed
-
-
-def _with_tls(settings: FtpSettings, tls: bool) -> FtpSettings:
-    from dataclasses import replace
-
-    return replace(settings, tls=tls)
-
-
-async def probe_tls(settings: FtpSettings) -> bool:
-    """ "Auto" encryption: use TLS when the server offers it (AUTH TLS), else plain.
-
-    A server that offers TLS but fails the handshake keeps TLS on, so the user
-    sees the certificate problem instead of silently sending in clear text.
-    """
-    connection = FtpConnection(_with_tls(settings, True))
-    try:
-        await asyncio.wait_for(connection.open(), PROBE_TIMEOUT)
-    except TransferError as error:
-        return error.reason is FailureReason.TLS_FAILED
-    except (OSError, TimeoutError):
-        return False
-    else:
-        return True
-    finally:
-        with contextlib.suppress(Exception):
-            await connection.close()

@@ -25,9 +25,9 @@ from PySide6.QtGui import QBrush, QColor
 
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.format import format_percent_value, format_size
+from omix_desktop.i18n.preflight import issue_text
 from omix_desktop.i18n.translator import Translator
 from omix_desktop.transfer import PlannedFile, PreflightIssue
-from omix_desktop.ui.prepare.verdicts import issue_text
 
 REFRESH_MS = 250
 
