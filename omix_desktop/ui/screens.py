@@ -15,7 +15,7 @@ def work_screens(context: AppContext) -> list[Screen]:
     return [
         _prepare(context),
         _transfers(context),
-        later(context, "new_dataset"),
+        _new_dataset(context),
         later(context, "submissions"),
         later(context, "released"),
     ]
@@ -31,3 +31,9 @@ def _transfers(context: AppContext) -> Screen:
     from omix_desktop.ui.transfers import TransfersScreen
 
     return TransfersScreen(context)
+
+
+def _new_dataset(context: AppContext) -> Screen:
+    from omix_desktop.ui.dataset_form import NewDatasetScreen
+
+    return NewDatasetScreen(context)

@@ -1,0 +1,178 @@
+"""The dataset form's file list: pre-uploaded files to tick, each with its own details.
+
+What is typed for a file (title, samples, data type, MD5) is kept by path in
+:attr:`FilesTable.entries`, whether the file is ticked or not and across
+refreshes of the listing: unticking a file never throws its details away
+(the archive's website does; the user guide warns about it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from omix_desktop.i18n.errors import name_problem_message
+from omix_desktop.i18n.format import format_size
+from omix_desktop.i18n.translator import Translator
+from omix_wire.md5 import normalize_md5
+
+COLUMNS = ("use", "path", "size", "title", "samples", "data_type", "md5", "note")
+EDITABLE = {"title", "samples", "data_type", "md5"}
+
+
+@dataclass
+class FileEntry:
+    path: str
+    size: int = 0
+    valid: bool = True
+    problem: dict[str, str] | None = None
+    uploading: bool = False
+    present: bool = True
+    """False once the file left the pre-upload area (kept for what was typed)."""
+    selected: bool = False
+    title: str = ""
+    samples: str = "1"
+    data_type: str = ""
+    md5: str = ""
+    md5_from_engine: bool = False
+
+    def draft(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FilesTable(QTableWidget):
+    """Signals: changed(): a tick or a typed value changed (drafts, validation)."""
+
+    changed = Signal()
+
+    def __init__(self, tr: Translator) -> None:
+        super().__init__(0, len(COLUMNS))
+        self.setObjectName("dataset_files")
+        self.tr = tr
+        self.entries: dict[str, FileEntry] = {}
+        self._filling = False
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.verticalHeader().setVisible(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.itemChanged.connect(self._edited)
+
+    # -- data -------------------------------------------------------------------------
+
+    def set_listing(self, listing: list[Any], engine_md5: dict[str, str]) -> None:
+        """Merge the server's pre-upload listing into the entries, keeping typed values."""
+        seen = set()
+        for item in listing:
+            entry = self.entries.get(item.path) or FileEntry(item.path)
+            entry.size, entry.valid, entry.present = item.size, item.valid, True
+            entry.uploading = item.state == "uploading"
+            entry.problem = item.problem.model_dump() if item.problem else None
+            if not entry.md5 and item.path in engine_md5:
+                entry.md5, entry.md5_from_engine = engine_md5[item.path], True
+            if not entry.title:
+                entry.title = item.name
+            self.entries[item.path] = entry
+            seen.add(item.path)
+        for path, entry in self.entries.items():
+            if path not in seen:
+                entry.present = False
+        self.render()
+
+    def restore(self, drafts: list[dict[str, Any]]) -> None:
+        for raw in drafts:
+            try:
+                entry = FileEntry(**raw)
+            except TypeError:
+                continue
+            entry.present = False  # until the server lists it again
+            self.entries[entry.path] = entry
+        self.render()
+
+    def selected(self) -> list[FileEntry]:
+        return [entry for entry in self.entries.values() if entry.selected]
+
+    # -- view -------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        _ = self.tr.gettext
+        self.setHorizontalHeaderLabels(
+            [_("Use"), _("File"), _("Size"), _("Title"), _("Samples / files"), _("Data type"),
+             _("MD5"), _("Note")]
+        )  # fmt: skip
+        self.render()
+
+    def render(self) -> None:
+        self._filling = True
+        try:
+            shown = [entry for entry in self.entries.values() if entry.present or entry.selected]
+            self.setRowCount(len(shown))
+            for row, entry in enumerate(sorted(shown, key=lambda e: e.path)):
+                self._fill_row(row, entry)
+        finally:
+            self._filling = False
+
+    def _fill_row(self, row: int, entry: FileEntry) -> None:
+        values = {
+            "use": "",
+            "path": entry.path,
+            "size": format_size(entry.size, self.tr.locale),
+            "title": entry.title,
+            "samples": entry.samples,
+            "data_type": entry.data_type,
+            "md5": entry.md5,
+            "note": self.note(entry),
+        }
+        for column, name in enumerate(COLUMNS):
+            item = QTableWidgetItem(values[name])
+            item.setData(Qt.ItemDataRole.UserRole, entry.path)
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            if name == "use":
+                usable = entry.valid and entry.present
+                if usable or entry.selected:
+                    flags |= Qt.ItemFlag.ItemIsUserCheckable
+                checked = Qt.CheckState.Checked if entry.selected else Qt.CheckState.Unchecked
+                item.setCheckState(checked)
+            elif name in EDITABLE:
+                flags |= Qt.ItemFlag.ItemIsEditable
+            item.setFlags(flags)
+            self.setItem(row, column, item)
+
+    def note(self, entry: FileEntry) -> str:
+        """Why a file cannot be used, or where its MD5 came from."""
+        _ = self.tr.gettext
+        if not entry.present:
+            return _("No longer in the pre-upload area.")
+        if not entry.valid and entry.problem:
+            p = entry.problem
+            return name_problem_message(p["code"], p["component"], p.get("character", ""), self.tr)
+        if entry.uploading:
+            return _("Still uploading: it is checked when the upload ends.")
+        if entry.md5 and normalize_md5(entry.md5) is None:
+            return _("The MD5 must be 32 hexadecimal characters.")
+        if entry.md5_from_engine:
+            return _("MD5 computed on this computer before the upload.")
+        return ""
+
+    def _edited(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        entry = self.entries.get(str(item.data(Qt.ItemDataRole.UserRole)))
+        if entry is None:
+            return
+        name = COLUMNS[item.column()]
+        if name == "use":
+            entry.selected = item.checkState() == Qt.CheckState.Checked
+        elif name in EDITABLE:
+            setattr(entry, name, item.text().strip())
+            if name == "md5":
+                entry.md5_from_engine = False
+                note = self.item(item.row(), COLUMNS.index("note"))
+                if note is not None:
+                    self._filling = True
+                    note.setText(self.note(entry))
+                    self._filling = False
+        self.changed.emit()

@@ -1,0 +1,586 @@
+"""New dataset: the user guide's submission form, section by section.
+
+Data info, files (picked from the pre-upload area, MD5s filled in from this
+computer's transfer engine), BioProject, release date, MOST numbers and the
+terms. Problems show next to their field as the user types; the server's
+answer lands on the same fields. Everything typed is kept in a local draft
+(saved a moment after each change, off the Qt thread) and restored after a
+restart; a successful submission clears it.
+
+Signals:
+    submitted(str): the new dataset's accession.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from omix_desktop.api.errors import ApiError
+from omix_desktop.drafts import DraftStore
+from omix_desktop.i18n.errors import field_errors, fill
+from omix_desktop.ui.base import FieldError, Screen, message_label, show_message, with_error
+from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.dataset_form.files_table import FilesTable
+from omix_wire.md5 import normalize_md5
+
+log = logging.getLogger(__name__)
+
+DRAFT = "new_dataset"
+HINT_AFTER = 3
+"""Letters typed before the organism hint list is asked for (the guide's rule)."""
+MIXED_SAMPLE = "mixed sample"
+HOMO_SAPIENS = "Homo sapiens"
+TEXT_FIELDS = ("title", "organism", "most_registration_number")
+FILE_FIELD = re.compile(r"^files(?:\[(\d+)\]|\.(\d+))?")
+
+
+class NewDatasetScreen(Screen):
+    key: ClassVar[str] = "new_dataset"
+    submitted = Signal(str)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.drafts = DraftStore(context.paths.data_dir)
+        self.errors: dict[str, FieldError] = {}
+        self.labels: dict[str, QLabel] = {}
+        self._server_errors: dict[str, str] = {}
+        self._loaded = False
+        self._restoring = False
+        self._data_types: dict[str, list[str]] = {}
+
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        body = QWidget()
+        column = QVBoxLayout(body)
+
+        # -- data info
+        self.info_box = QGroupBox()
+        info = QFormLayout(self.info_box)
+        self.title = QLineEdit()
+        self.description = QPlainTextEdit()
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(90)
+        self.organism = QLineEdit()
+        self.organism_hints = QStringListModel(self)
+        completer = QCompleter(self.organism_hints, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.organism.setCompleter(completer)
+        self.human = QCheckBox()
+        self.human_note = QLabel()
+        self.human_note.setWordWrap(True)
+        self.data_type = QComboBox()
+        self.data_subtype = QComboBox()
+        self.open_access = QRadioButton()
+        self.controlled_access = QRadioButton()
+        self.open_access.setChecked(True)
+        self.access_group = QButtonGroup(self)
+        self.access_group.addButton(self.open_access)
+        self.access_group.addButton(self.controlled_access)
+        self.access_note = QLabel()
+        self.access_note.setWordWrap(True)
+        access_row = QWidget()
+        access_layout = QVBoxLayout(access_row)
+        access_layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.open_access, self.controlled_access, self.access_note):
+            access_layout.addWidget(widget)
+        for name, widget in (
+            ("title", self.title),
+            ("description", self.description),
+            ("organism", self.organism),
+            ("human_genetic_resource", self.human),
+            ("data_type", self.data_type),
+            ("data_subtype", self.data_subtype),
+            ("access", access_row),
+        ):
+            self._row(info, name, widget)
+        info.addRow("", self.human_note)
+
+        # -- files
+        self.files_box = QGroupBox()
+        files_layout = QVBoxLayout(self.files_box)
+        self.files_intro = QLabel()
+        self.files_intro.setWordWrap(True)
+        self.files = FilesTable(self.i18n)
+        self.files.setMinimumHeight(180)
+        self.refresh_files = QPushButton()
+        self.refresh_files.setObjectName("refresh_files")
+        self.files_error = FieldError(self.files)
+        self.errors["files"] = self.files_error
+        files_layout.addWidget(self.files_intro)
+        files_layout.addWidget(self.files)
+        files_layout.addWidget(self.files_error)
+        files_layout.addWidget(self.refresh_files, 0, Qt.AlignmentFlag.AlignLeft)
+
+        # -- BioProject, release, numbers, terms
+        self.project_box = QGroupBox()
+        project = QFormLayout(self.project_box)
+        self.bioproject = QComboBox()
+        self.new_bioproject = QPushButton()
+        project_row = QWidget()
+        project_layout = QHBoxLayout(project_row)
+        project_layout.setContentsMargins(0, 0, 0, 0)
+        project_layout.addWidget(self.bioproject, 1)
+        project_layout.addWidget(self.new_bioproject)
+        self._row(project, "bioproject", project_row)
+        self.release_now = QRadioButton()
+        self.release_on = QRadioButton()
+        self.release_now.setChecked(True)
+        self.release_date = QDateEdit()
+        self.release_date.setCalendarPopup(True)
+        self.release_date.setMinimumDate(QDate.currentDate())
+        self.release_date.setDate(QDate.currentDate().addMonths(6))
+        self.release_date.setEnabled(False)
+        release_row = QWidget()
+        release_layout = QHBoxLayout(release_row)
+        release_layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.release_now, self.release_on, self.release_date):
+            release_layout.addWidget(widget)
+        release_layout.addStretch(1)
+        self._row(project, "release_date", release_row)
+        self.most_registration_number = QLineEdit()
+        self._row(project, "most_registration_number", self.most_registration_number)
+        self.terms = QCheckBox()
+        self._row(project, "terms_accepted", self.terms)
+
+        self.submit_button = QPushButton()
+        self.submit_button.setObjectName("submit_dataset")
+        self.submit_button.setDefault(True)
+        self.message = message_label()
+        self.message.setObjectName("message")
+
+        for box in (self.info_box, self.files_box, self.project_box):
+            column.addWidget(box)
+        column.addWidget(self.message)
+        column.addWidget(self.submit_button, 0, Qt.AlignmentFlag.AlignRight)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(scroll, 1)
+
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(500)
+        self._save_timer.timeout.connect(self._save_draft)
+        self._hint_timer = QTimer(self)
+        self._hint_timer.setSingleShot(True)
+        self._hint_timer.setInterval(250)
+        self._hint_timer.timeout.connect(self._ask_hints)
+
+        for edit in (self.title, self.organism, self.most_registration_number):
+            edit.textChanged.connect(self._changed)
+        self.organism.textEdited.connect(lambda _text: self._hint_timer.start())
+        self.description.textChanged.connect(self._changed)
+        self.human.toggled.connect(self._changed)
+        self.open_access.toggled.connect(self._changed)
+        self.data_type.currentIndexChanged.connect(self._type_chosen)
+        self.data_subtype.currentIndexChanged.connect(self._changed)
+        self.bioproject.currentIndexChanged.connect(self._changed)
+        self.release_on.toggled.connect(self.release_date.setEnabled)
+        self.release_on.toggled.connect(self._changed)
+        self.release_date.dateChanged.connect(self._changed)
+        self.terms.toggled.connect(self._changed)
+        self.files.changed.connect(self._changed)
+        self.refresh_files.clicked.connect(lambda: self.spawn(self.load_files()))
+        self.new_bioproject.clicked.connect(self._create_bioproject)
+        self.submit_button.clicked.connect(lambda: self.spawn(self.submit()))
+        self.retranslate()
+
+    def _row(self, form: QFormLayout, name: str, widget: QWidget) -> None:
+        box, error = with_error(widget)
+        if not widget.objectName():
+            widget.setObjectName(name)
+        label = QLabel()
+        label.setBuddy(widget)
+        form.addRow(label, box)
+        self.errors[name] = error
+        self.labels[name] = label
+
+    # -- language ---------------------------------------------------------------------
+
+    def nav_title(self) -> str:
+        return self.i18n.gettext("New dataset")
+
+    def retranslate(self) -> None:
+        _ = self.i18n.gettext
+        self.intro.setText(
+            _(
+                "Describe the dataset, pick its files from your pre-upload area and submit. "
+                "Fields marked with * are required; your draft is saved as you type."
+            )
+        )
+        self.info_box.setTitle(_("Data information"))
+        self.files_box.setTitle(_("Files"))
+        self.project_box.setTitle(_("BioProject and release"))
+        labels = {
+            "title": _("Title *"),
+            "description": _("Description *"),
+            "organism": _("Organism *"),
+            "human_genetic_resource": _("Human genetic resource"),
+            "data_type": _("Data type *"),
+            "data_subtype": _("Sub-type *"),
+            "access": _("Access *"),
+            "bioproject": _("BioProject *"),
+            "release_date": _("Release *"),
+            "most_registration_number": _("MOST registration number"),
+            "terms_accepted": _("Terms *"),
+        }
+        for name, text in labels.items():
+            self.labels[name].setText(text)
+        self.organism.setPlaceholderText(
+            fill(
+                _("Type {count} letters for suggestions, or “mixed sample”"), {"count": HINT_AFTER}
+            )
+        )
+        self.human.setText(_("The data are human genetic resources"))
+        self.human_note.setText(
+            _(
+                "Human genetic resource data must have the organism Homo sapiens and be "
+                "submitted as controlled access."
+            )
+        )
+        self.open_access.setText(_("Open access"))
+        self.controlled_access.setText(_("Controlled access"))
+        self.access_note.setText(
+            _(
+                "Open access: anyone can download the files after release. Controlled access: "
+                "users request access and you decide who may download."
+            )
+        )
+        self.files_intro.setText(
+            _(
+                "Tick the files of this dataset and give each a title, the number of samples "
+                "or files it covers, its data type and its MD5. MD5s computed on this computer "
+                "are filled in for you."
+            )
+        )
+        self.refresh_files.setText(_("Refresh the file list"))
+        self.new_bioproject.setText(_("New BioProject…"))
+        self.release_now.setText(_("On submission"))
+        self.release_on.setText(_("On a date"))
+        self.terms.setText(_("I accept the archive's terms of data submission"))
+        self.submit_button.setText(_("Submit dataset"))
+        self.files.retranslate()
+        self._validate()
+
+    # -- loading ----------------------------------------------------------------------
+
+    def activated(self) -> None:
+        if not self._loaded and self.context.session.api is not None:
+            self._loaded = True
+            self.spawn(self.load())
+
+    async def load(self) -> None:
+        """Reference lists, BioProjects and files from the server; the draft from disk."""
+        api = self.context.session.api
+        if api is None:
+            return
+        draft = await asyncio.to_thread(self.drafts.load, DRAFT)
+        try:
+            types = await asyncio.to_thread(api.data_types)
+            projects = await asyncio.to_thread(api.bioprojects)
+        except ApiError as error:
+            show_message(self.message, self.api_error_text(error), error=True)
+            return
+        self._restoring = True
+        try:
+            self._data_types = {item.name: list(item.subtypes) for item in types}
+            self.data_type.clear()
+            self.data_type.addItems(list(self._data_types))
+            self.bioproject.clear()
+            for item in projects:
+                self.bioproject.addItem(f"{item.accession} — {item.title}", item.accession)
+            if draft:
+                self._apply_draft(draft)
+        finally:
+            self._restoring = False
+        await self.load_files()
+
+    async def load_files(self) -> None:
+        api = self.context.session.api
+        if api is None:
+            return
+        try:
+            listing = await asyncio.to_thread(api.preupload_files)
+        except ApiError as error:
+            show_message(self.message, self.api_error_text(error), error=True)
+            return
+        self.files.set_listing(listing, self._engine_md5s())
+        self._validate()
+
+    def _engine_md5s(self) -> dict[str, str]:
+        """MD5s this computer computed for uploaded files, by their path on the server."""
+        uploads = self.context.uploads
+        queue = uploads.queue if uploads is not None else None
+        if queue is None:
+            return {}
+        return {str(item.remote_path): item.md5 for item in queue.items() if item.md5}
+
+    def _ask_hints(self) -> None:
+        text = self.organism.text().strip()
+        if len(text) >= HINT_AFTER and self.context.session.api is not None:
+            self.spawn(self._hints(text))
+
+    async def _hints(self, text: str) -> None:
+        api = self.context.session.api
+        assert api is not None
+        try:
+            found = await asyncio.to_thread(api.organisms, text)
+        except ApiError:
+            return  # hints are a help, not a requirement
+        if self.organism.text().strip() != text:
+            return  # typed on meanwhile
+        names = [item.name for item in found]
+        if MIXED_SAMPLE.startswith(text.lower()):
+            names.append(MIXED_SAMPLE)
+        self.organism_hints.setStringList(names)
+        if names and self.organism.hasFocus():
+            self.organism.completer().complete()
+
+    def _type_chosen(self) -> None:
+        chosen = self.data_subtype.currentText()
+        self.data_subtype.clear()
+        self.data_subtype.addItems(self._data_types.get(self.data_type.currentText(), []))
+        index = self.data_subtype.findText(chosen)
+        if index >= 0:
+            self.data_subtype.setCurrentIndex(index)
+        self._changed()
+
+    def _create_bioproject(self) -> None:
+        _ = self.i18n.gettext
+        title, ok = QInputDialog.getText(
+            self, _("New BioProject"), _("Title of the new BioProject:")
+        )
+        if ok and title.strip():
+            self.spawn(self._add_bioproject(title.strip()))
+
+    async def _add_bioproject(self, title: str) -> None:
+        api = self.context.session.api
+        assert api is not None
+        try:
+            project = await asyncio.to_thread(api.create_bioproject, title)
+        except ApiError as error:
+            self.errors["bioproject"].show_error(self.api_error_text(error))
+            return
+        self.bioproject.addItem(f"{project.accession} — {project.title}", project.accession)
+        self.bioproject.setCurrentIndex(self.bioproject.count() - 1)
+
+    # -- values, drafts, validation ---------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        """The request body, as the server's API takes it."""
+        release = None
+        if self.release_on.isChecked():
+            release = self.release_date.date().toPython().isoformat()
+        return {
+            "title": self.title.text().strip(),
+            "description": self.description.toPlainText().strip(),
+            "organism": self.organism.text().strip(),
+            "human_genetic_resource": self.human.isChecked(),
+            "data_type": self.data_type.currentText(),
+            "data_subtype": self.data_subtype.currentText(),
+            "access": "open" if self.open_access.isChecked() else "controlled",
+            "bioproject": self.bioproject.currentData() or "",
+            "release_date": release,
+            "most_registration_number": self.most_registration_number.text().strip(),
+            "terms_accepted": self.terms.isChecked(),
+            "files": [
+                {
+                    "source": "ftp",
+                    "path": entry.path,
+                    "title": entry.title,
+                    "samples": int(entry.samples) if entry.samples.isdigit() else 0,
+                    "data_type": entry.data_type or self.data_type.currentText(),
+                    "md5": (normalize_md5(entry.md5) or entry.md5),
+                }
+                for entry in self.files.selected()
+            ],
+        }
+
+    def _apply_draft(self, draft: dict[str, Any]) -> None:
+        self.title.setText(str(draft.get("title", "")))
+        self.description.setPlainText(str(draft.get("description", "")))
+        self.organism.setText(str(draft.get("organism", "")))
+        self.human.setChecked(bool(draft.get("human_genetic_resource")))
+        self.data_type.setCurrentText(str(draft.get("data_type", "")))
+        self._type_chosen()
+        self.data_subtype.setCurrentText(str(draft.get("data_subtype", "")))
+        self.controlled_access.setChecked(draft.get("access") == "controlled")
+        index = self.bioproject.findData(draft.get("bioproject"))
+        if index >= 0:
+            self.bioproject.setCurrentIndex(index)
+        if draft.get("release_date"):
+            self.release_on.setChecked(True)
+            chosen = QDate.fromString(str(draft["release_date"]), Qt.DateFormat.ISODate)
+            if chosen.isValid():
+                self.release_date.setDate(chosen)
+        self.most_registration_number.setText(str(draft.get("most_registration_number", "")))
+        self.terms.setChecked(bool(draft.get("terms_accepted")))
+        self.files.restore(list(draft.get("file_entries", [])))
+
+    def draft(self) -> dict[str, Any]:
+        values = self.values()
+        values.pop("files")
+        values["file_entries"] = [entry.draft() for entry in self.files.entries.values()]
+        return values
+
+    def _changed(self, *_args: object) -> None:
+        self._server_errors.clear()
+        self._validate()
+        if not self._restoring:
+            self._save_timer.start()
+
+    def _save_draft(self) -> None:
+        draft = self.draft()
+        self.spawn(asyncio.to_thread(self.drafts.save, DRAFT, draft))
+
+    def problems(self) -> dict[str, str]:
+        """What is wrong now, by field, in the current language (empty when all is fine)."""
+        _ = self.i18n.gettext
+        values = self.values()
+        found: dict[str, str] = {}
+        for name in ("title", "description", "organism", "data_type", "data_subtype"):
+            if not values[name]:
+                found[name] = _("This field is required.")
+        if values["human_genetic_resource"] and values["organism"] != HOMO_SAPIENS:
+            found["organism"] = _(
+                "Human genetic resource data must have the organism Homo sapiens."
+            )
+        if not values["bioproject"]:
+            found["bioproject"] = _("Choose a BioProject or create one.")
+        if self.release_on.isChecked() and self.release_date.date() < QDate.currentDate():
+            found["release_date"] = _("The release date cannot be in the past.")
+        if not values["terms_accepted"]:
+            found["terms_accepted"] = _("Accept the terms to submit.")
+        selected = self.files.selected()
+        if not selected:
+            found["files"] = _("Tick at least one file.")
+        for entry in selected:
+            if not entry.title or not entry.samples.isdigit() or int(entry.samples) < 1:
+                found["files"] = fill(
+                    _("{path}: give a title and the number of samples or files (1 or more)."),
+                    {"path": entry.path},
+                )
+            elif normalize_md5(entry.md5) is None:
+                found["files"] = fill(
+                    _("{path}: the MD5 must be 32 hexadecimal characters."), {"path": entry.path}
+                )
+            elif not entry.present:
+                found["files"] = fill(
+                    _("{path} is no longer in your pre-upload area: untick it or upload it again."),
+                    {"path": entry.path},
+                )
+        return found
+
+    def _validate(self) -> dict[str, str]:
+        found = {**self.problems(), **self._server_errors}
+        for name, error in self.errors.items():
+            error.show_error(found.get(name, "") if self._shown(name) else "")
+        return found
+
+    def _shown(self, name: str) -> bool:
+        """Say nothing about an untouched empty form: problems appear once typed or submitted."""
+        return self._submitting_tried or bool(self.title.text() or self.files.selected())
+
+    _submitting_tried = False
+
+    # -- submit -----------------------------------------------------------------------
+
+    async def submit(self) -> str | None:
+        """Send the form; returns the accession, or None with the problems shown."""
+        _ = self.i18n.gettext
+        self._submitting_tried = True
+        self._server_errors.clear()
+        if self._validate():
+            show_message(
+                self.message, _("Some fields need attention; see the messages."), error=True
+            )
+            return None
+        api = self.context.session.api
+        if api is None:
+            show_message(self.message, _("Sign in first."), error=True)
+            return None
+        body = self.values()
+        self.submit_button.setEnabled(False)
+        show_message(self.message, _("Submitting…"))
+        try:
+            dataset = await asyncio.to_thread(api.create_dataset, body)
+        except ApiError as error:
+            self._server_errors = self._by_form_field(field_errors(error, self.i18n), body)
+            self._validate()
+            show_message(self.message, self.api_error_text(error), error=True)
+            return None
+        finally:
+            self.submit_button.setEnabled(True)
+        await asyncio.to_thread(self.drafts.discard, DRAFT)
+        self._reset()
+        show_message(
+            self.message,
+            fill(
+                _(
+                    "Submitted {accession}. Its files are being checked; follow it in "
+                    "My submissions."
+                ),
+                {"accession": dataset.accession},
+            ),
+        )
+        self.submitted.emit(dataset.accession)
+        return str(dataset.accession)
+
+    def _by_form_field(self, errors: dict[str, str], body: dict[str, Any]) -> dict[str, str]:
+        """The server names file problems ``files[2].md5``: they land on the file list."""
+        result: dict[str, str] = {}
+        for field, text in errors.items():
+            match = FILE_FIELD.match(field)
+            if match:
+                index = match.group(1) or match.group(2)
+                files = body["files"]
+                if index is not None and int(index) < len(files):
+                    text = f"{files[int(index)]['path']}: {text}"
+                result.setdefault("files", text)
+            else:
+                result[field if field in self.errors else "title"] = text
+        return result
+
+    def _reset(self) -> None:
+        self._restoring = True
+        try:
+            for edit in (self.title, self.organism, self.most_registration_number):
+                edit.clear()
+            self.description.clear()
+            self.human.setChecked(False)
+            self.terms.setChecked(False)
+            self.release_now.setChecked(True)
+            self.files.entries.clear()
+            self.files.render()
+        finally:
+            self._restoring = False
+        self._submitting_tried = False
+        self._validate()
+        self.spawn(self.load_files())
