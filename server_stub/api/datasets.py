@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 from pydantic import BaseModel, Field, field_validator
 
 from omix_wire import reference
 from omix_wire.limits import ARCHIVE_WARNING_SIZE, FILE_WARNING_SIZE, is_archive
 from omix_wire.md5 import normalize_md5
-from server_stub import archiving
+from server_stub import archiving, release
 from server_stub import datasets_service as service
 from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
 from server_stub.errors import ApiError
@@ -425,8 +425,19 @@ def read(
 
 
 @router.patch("/{accession}", response_model=DatasetOut)
-def update(accession: str, body: DatasetUpdate, user: UserDep, session: SessionDep) -> DatasetOut:
-    """Edit basic information until release; afterwards only the MOST number."""
+def update(
+    accession: str,
+    body: DatasetUpdate,
+    user: UserDep,
+    session: SessionDep,
+    background: BackgroundTasks,
+) -> DatasetOut:
+    """Edit basic information until release; afterwards only the MOST number.
+
+    An earlier release date is an early release: the scheduler is woken once
+    the change is committed (after the response), so a curated dataset is
+    published within moments instead of at the next periodic pass.
+    """
     dataset = service.load_owned(session, user, accession)
     given = body.model_fields_set
     if dataset.released_at is not None and given - {"most_registration_number"}:
@@ -475,6 +486,8 @@ def update(accession: str, body: DatasetUpdate, user: UserDep, session: SessionD
         dataset.bioproject = project
     if given:
         dataset.updated_at = utcnow()
+    if "release_date" in given:
+        background.add_task(release.request_release_check)
     session.flush()
     return dataset_out(dataset)
 

@@ -143,6 +143,18 @@ def test_early_release_by_moving_the_date_to_today(clocked: ServerProcess) -> No
     _check_published(clocked, submitted)
 
 
+def test_early_release_does_not_wait_for_the_next_scheduler_pass(server: ServerProcess) -> None:
+    """The session server's scheduler passes every 30 s: the date change wakes it."""
+    owner, curator = new_user(server.api), new_curator(server)
+    submitted = submit(owner, release_date=date.today() + timedelta(days=60))
+    approve(curator, submitted.accession)
+    response = owner.patch(
+        f"/datasets/{submitted.accession}", json={"release_date": date.today().isoformat()}
+    )
+    assert response.status_code == 200, response.text
+    wait_released(owner, submitted.accession, timeout=5)
+
+
 def test_restart_catches_up_on_passed_dates_and_cleans_the_public_tree(
     own_server: ServerProcess, tmp_path: Path
 ) -> None:
