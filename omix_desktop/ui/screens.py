@@ -16,7 +16,7 @@ def work_screens(context: AppContext) -> list[Screen]:
         _prepare(context),
         _transfers(context),
         _new_dataset(context),
-        later(context, "submissions"),
+        _submissions(context),
         later(context, "released"),
     ]
 
@@ -37,3 +37,9 @@ def _new_dataset(context: AppContext) -> Screen:
     from omix_desktop.ui.dataset_form import NewDatasetScreen
 
     return NewDatasetScreen(context)
+
+
+def _submissions(context: AppContext) -> Screen:
+    from omix_desktop.ui.submissions import SubmissionsScreen
+
+    return SubmissionsScreen(context)

@@ -1,0 +1,514 @@
+"""My submissions: follow datasets through checking, curation and release, and act on them.
+
+The table is the guide's (ID, title, organism, access, last edit, status,
+curation), searchable and sortable. Choosing a dataset shows its summary and
+files; the actions are those the guide allows until release (basic info, fix
+an MD5, delete a file, early release, reviewer link) and the MOST number
+after it. Updates arrive by themselves: the list is polled, fast while files
+are being checked and slowly otherwise (:mod:`omix_desktop.status_watch`),
+and a change worth knowing becomes a notification.
+
+Signals:
+    notified(str): a translated notification (archived, MD5 failed, released…).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import date
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QSystemTrayIcon,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from omix_desktop import status_watch
+from omix_desktop.api.archive_models import Dataset
+from omix_desktop.api.errors import ApiError
+from omix_desktop.i18n.errors import fill
+from omix_desktop.i18n.format import format_date, format_size
+from omix_desktop.status_watch import ChangeKind
+from omix_desktop.ui.base import Screen, message_label, show_message
+from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.submissions.model import COLUMNS, DatasetsModel, access_label, status_label
+
+FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "note")
+
+
+class SubmissionsScreen(Screen):
+    key: ClassVar[str] = "submissions"
+    notified = Signal(str)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.model = DatasetsModel(self.i18n)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.current: Dataset | None = None
+        self._snapshot: dict[str, Any] = {}
+        self._watch: asyncio.Task[None] | None = None
+
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.refresh_button = QPushButton()
+        self.refresh_button.clicked.connect(lambda: self.spawn(self.refresh()))
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.refresh_button)
+
+        self.table = QTableView()
+        self.table.setObjectName("datasets")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COLUMNS.index("updated_at"), Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.selectionModel().currentRowChanged.connect(self._chosen)
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.files = QTableWidget(0, len(FILE_COLUMNS))
+        self.files.setObjectName("dataset_files")
+        self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.files.horizontalHeader().setStretchLastSection(True)
+        self.buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        for name, handler in (
+            ("edit", self._edit_info),
+            ("release", self._release_early),
+            ("fix_md5", self._fix_md5),
+            ("delete_file", self._delete_file),
+            ("review_link", self._review_link),
+            ("close_link", self._close_link),
+            ("most", self._most_number),
+        ):
+            button = QPushButton()
+            button.setObjectName(name)
+            button.clicked.connect(handler)
+            actions.addWidget(button)
+            self.buttons[name] = button
+        actions.addStretch(1)
+        self.message = message_label()
+        self.message.setObjectName("message")
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.summary)
+        detail_layout.addWidget(self.files, 1)
+        detail_layout.addLayout(actions)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(detail)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.message)
+        context.session.changed.connect(self._session_changed)
+        self.retranslate()
+        self._update_buttons()
+
+    # -- language ---------------------------------------------------------------------
+
+    def nav_title(self) -> str:
+        return self.i18n.gettext("My submissions")
+
+    def retranslate(self) -> None:
+        _ = self.i18n.gettext
+        self.heading.setText(_("My submissions"))
+        self.search.setPlaceholderText(_("Search by ID, title or organism"))
+        self.refresh_button.setText(_("Refresh"))
+        texts = {
+            "edit": _("Edit basic info…"),
+            "release": _("Release early…"),
+            "fix_md5": _("Fix MD5…"),
+            "delete_file": _("Delete file…"),
+            "review_link": _("Reviewer link"),
+            "close_link": _("Close reviewer link"),
+            "most": _("MOST registration number…"),
+        }
+        for name, text in texts.items():
+            self.buttons[name].setText(text)
+        self.files.setHorizontalHeaderLabels(
+            [_("File ID"), _("Title"), _("Size"), _("MD5 (yours)"), _("MD5 (archive)"),
+             _("Status"), _("Note")]
+        )  # fmt: skip
+        self.model.retranslate()
+        self._show_dataset()
+
+    # -- data -------------------------------------------------------------------------
+
+    def activated(self) -> None:
+        self._start_watching()
+
+    def _session_changed(self) -> None:
+        if self.context.session.api is None or self.context.session.user is None:
+            self._stop_watching()
+            self.model.set_rows([])
+            self.current = None
+            self._show_dataset()
+
+    def _start_watching(self) -> None:
+        if self._watch is None or self._watch.done():
+            self._watch = self.spawn(self._watch_loop())
+
+    def _stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
+    async def _watch_loop(self) -> None:
+        delay = status_watch.FAST
+        while self.context.session.api is not None:
+            changed = await self.refresh()
+            delay = status_watch.next_delay(delay, self.model.rows, changed)
+            await asyncio.sleep(delay)
+
+    async def refresh(self) -> bool:
+        """Reload the list (and the open dataset); True when something changed."""
+        api = self.context.session.api
+        if api is None:
+            return False
+        try:
+            rows = await asyncio.to_thread(api.my_datasets)
+        except ApiError as error:
+            show_message(self.message, self.api_error_text(error), error=True)
+            return False
+        events = status_watch.changes(self._snapshot, rows)
+        self._snapshot = {row.accession: row for row in rows}
+        chosen = self.current.accession if self.current else None
+        self.model.set_rows(rows)
+        self._reselect(chosen)
+        for event in events:
+            self._notify(event.accession, event.kind)
+        if chosen is not None and (events or self.current is None):
+            await self.open(chosen)
+        return bool(events)
+
+    def _reselect(self, accession: str | None) -> None:
+        if accession is None:
+            return
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if index.data() == accession:
+                self.table.selectionModel().blockSignals(True)
+                self.table.selectRow(row)
+                self.table.selectionModel().blockSignals(False)
+
+    def _chosen(self, current: Any, _previous: Any) -> None:
+        if current.isValid():
+            accession = self.proxy.index(current.row(), 0).data()
+            self.spawn(self.open(accession))
+
+    async def open(self, accession: str) -> None:
+        api = self.context.session.api
+        if api is None:
+            return
+        try:
+            self.current = await asyncio.to_thread(api.dataset, accession)
+        except ApiError as error:
+            show_message(self.message, self.api_error_text(error), error=True)
+            return
+        self._show_dataset()
+
+    def _show_dataset(self) -> None:
+        _ = self.i18n.gettext
+        dataset = self.current
+        self._update_buttons()
+        if dataset is None:
+            self.summary.setText(_("Choose a dataset to see its files and what you can do."))
+            self.files.setRowCount(0)
+            return
+        locale = self.i18n.locale
+        lines = [
+            f"<b>{dataset.accession}</b> — {dataset.title}",
+            fill(
+                _("{organism} · {access} · BioProject {bioproject} · release {date}"),
+                {
+                    "organism": dataset.organism,
+                    "access": access_label(dataset.access, self.i18n),
+                    "bioproject": dataset.bioproject,
+                    "date": format_date(dataset.release_date, locale),
+                },
+            ),
+            fill(
+                _("Status: {status} · Curation: {curation} · {count} files, {size}"),
+                {
+                    "status": status_label(dataset.status, self.i18n),
+                    "curation": status_label(dataset.curation_status, self.i18n),
+                    "count": dataset.file_count,
+                    "size": format_size(dataset.total_size, locale),
+                },
+            ),
+        ]
+        if dataset.curation_message:
+            lines.append(
+                fill(_("Curator's message: {message}"), {"message": dataset.curation_message})
+            )
+        self.summary.setText("<br>".join(lines))
+        self.files.setRowCount(len(dataset.files))
+        for row, item in enumerate(dataset.files):
+            values = (
+                item.file_id, item.title, format_size(item.size, locale), item.md5,
+                item.md5_server or "", status_label(item.status, self.i18n),
+                item.checking_message or "",
+            )  # fmt: skip
+            for column, value in enumerate(values):
+                self.files.setItem(row, column, QTableWidgetItem(value))
+
+    def _update_buttons(self) -> None:
+        dataset = self.current
+        open_ = dataset is not None and dataset.released_at is None
+        archived = open_ and dataset is not None and dataset.status == "Archived"
+        self.buttons["edit"].setEnabled(open_)
+        self.buttons["release"].setEnabled(open_)
+        self.buttons["fix_md5"].setEnabled(open_)
+        self.buttons["delete_file"].setEnabled(open_)
+        self.buttons["review_link"].setEnabled(archived)
+        self.buttons["close_link"].setEnabled(open_)
+        self.buttons["most"].setEnabled(dataset is not None)
+
+    def selected_file_id(self) -> str | None:
+        row = self.files.currentRow()
+        item = self.files.item(row, 0) if row >= 0 else None
+        return item.text() if item is not None else None
+
+    # -- notifications ----------------------------------------------------------------
+
+    def _notify(self, accession: str, kind: ChangeKind) -> None:
+        _ = self.i18n.gettext
+        texts = {
+            ChangeKind.ARCHIVED: _("{accession}: every file is verified and archived."),
+            ChangeKind.MD5_FAILED: _(
+                "{accession}: a file's MD5 does not match. Open it and fix the MD5."
+            ),
+            ChangeKind.RELEASED: _("{accession} has been released."),
+            ChangeKind.RETURNED: _("{accession} was sent back by a curator; see the message."),
+        }
+        text = fill(texts[kind], {"accession": accession})
+        show_message(self.message, text)
+        self.notified.emit(text)
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            tray = QSystemTrayIcon(self.windowIcon(), self)
+            tray.show()
+            tray.showMessage("OMIX Desktop", text)
+
+    # -- actions ----------------------------------------------------------------------
+
+    async def _apply(self, call: Any, *args: Any, done: str = "") -> Any:
+        """Run one API call off the Qt thread; show its error or ``done``; refresh."""
+        api = self.context.session.api
+        if api is None or self.current is None:
+            return None
+        try:
+            result = await asyncio.to_thread(call, *args)
+        except ApiError as error:
+            show_message(self.message, self.api_error_text(error), error=True)
+            return None
+        if done:
+            show_message(self.message, done)
+        await self.open(self.current.accession)
+        await self.refresh()
+        return result
+
+    def _edit_info(self) -> None:
+        _ = self.i18n.gettext
+        dataset = self.current
+        if dataset is None:
+            return
+        title, ok = QInputDialog.getText(
+            self, _("Edit basic info"), _("Title:"), QLineEdit.EchoMode.Normal, dataset.title
+        )
+        if not ok:
+            return
+        description, ok = QInputDialog.getMultiLineText(
+            self, _("Edit basic info"), _("Description:"), dataset.description
+        )
+        if ok:
+            self.spawn(self.edit_info(title.strip(), description.strip()))
+
+    async def edit_info(self, title: str, description: str) -> None:
+        assert self.current is not None and self.context.session.api is not None
+        changes = {"title": title, "description": description}
+        api = self.context.session.api
+        await self._apply(
+            api.update_dataset, self.current.accession, changes,
+            done=self.i18n.gettext("Basic information saved."),
+        )  # fmt: skip
+
+    def _release_early(self) -> None:
+        _ = self.i18n.gettext
+        if self.current is None:
+            return
+        dialog = ReleaseDialog(self, self.current.release_date)
+        dialog.setWindowTitle(_("Release early"))
+        dialog.caution.setText(
+            _(
+                "Early release makes the dataset public once it is curated; after release "
+                "its files and information can no longer be changed. Reviewer links close."
+            )
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.spawn(self.release_early(dialog.chosen()))
+
+    async def release_early(self, when: date) -> None:
+        assert self.current is not None and self.context.session.api is not None
+        api = self.context.session.api
+        changes = {"release_date": when}
+        await self._apply(
+            api.update_dataset, self.current.accession, changes,
+            done=self.i18n.gettext("Release date changed."),
+        )  # fmt: skip
+
+    def _fix_md5(self) -> None:
+        _ = self.i18n.gettext
+        file_id = self.selected_file_id()
+        if file_id is None:
+            show_message(self.message, _("Choose a file in the list first."), error=True)
+            return
+        md5, ok = QInputDialog.getText(
+            self, _("Fix MD5"), fill(_("Correct MD5 of {file}:"), {"file": file_id})
+        )
+        if ok and md5.strip():
+            self.spawn(self.fix_md5(file_id, md5.strip()))
+
+    async def fix_md5(self, file_id: str, md5: str) -> None:
+        assert self.current is not None and self.context.session.api is not None
+        api = self.context.session.api
+        await self._apply(
+            api.update_file, self.current.accession, file_id, {"md5": md5},
+            done=self.i18n.gettext("MD5 saved; the archive checked it again."),
+        )  # fmt: skip
+
+    def _delete_file(self) -> None:
+        _ = self.i18n.gettext
+        file_id = self.selected_file_id()
+        if file_id is None:
+            show_message(self.message, _("Choose a file in the list first."), error=True)
+            return
+        answer = QMessageBox.question(
+            self, _("Delete file"), fill(_("Delete {file} from the dataset?"), {"file": file_id})
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.spawn(self.delete_file(file_id))
+
+    async def delete_file(self, file_id: str) -> None:
+        assert self.current is not None and self.context.session.api is not None
+        api = self.context.session.api
+        await self._apply(
+            api.delete_file, self.current.accession, file_id,
+            done=self.i18n.gettext("File deleted."),
+        )  # fmt: skip
+
+    def _review_link(self) -> None:
+        self.spawn(self.make_review_link())
+
+    async def make_review_link(self) -> str | None:
+        """Generate (or show the open) reviewer link and copy it to the clipboard."""
+        _ = self.i18n.gettext
+        api = self.context.session.api
+        if api is None or self.current is None:
+            return None
+        accession = self.current.accession
+        try:
+            link = await asyncio.to_thread(api.review_link, accession)
+            if link is None:
+                link = await asyncio.to_thread(api.create_review_link, accession)
+        except ApiError as error:
+            show_message(self.message, self.api_error_text(error), error=True)
+            return None
+        QGuiApplication.clipboard().setText(link.url)
+        show_message(
+            self.message,
+            fill(
+                _(
+                    "Reviewer link copied: {url}. It shows the metadata and file list, never "
+                    "the files; share it only with reviewers. It closes on release."
+                ),
+                {"url": link.url},
+            ),
+        )
+        return link.url
+
+    def _close_link(self) -> None:
+        if self.current is not None and self.context.session.api is not None:
+            api = self.context.session.api
+            done = self.i18n.gettext("Reviewer link closed.")
+            self.spawn(self._apply(api.close_review_link, self.current.accession, done=done))
+
+    def _most_number(self) -> None:
+        _ = self.i18n.gettext
+        dataset = self.current
+        if dataset is None or self.context.session.api is None:
+            return
+        number, ok = QInputDialog.getText(
+            self, _("MOST registration number"), _("MOST registration number:"),
+            QLineEdit.EchoMode.Normal, dataset.most_registration_number,
+        )  # fmt: skip
+        if ok:
+            api = self.context.session.api
+            changes = {"most_registration_number": number.strip()}
+            done = _("MOST registration number saved.")
+            self.spawn(self._apply(api.update_dataset, dataset.accession, changes, done=done))
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self._stop_watching()
+        with contextlib.suppress(RuntimeError):
+            super().closeEvent(event)
+
+
+class ReleaseDialog(QDialog):
+    """Choose the new, earlier release date (today at the earliest)."""
+
+    def __init__(self, parent: QWidget, current: date) -> None:
+        super().__init__(parent)
+        self.caution = QLabel()
+        self.caution.setWordWrap(True)
+        self.date = QDateEdit(QDate.currentDate())
+        self.date.setCalendarPopup(True)
+        self.date.setMinimumDate(QDate.currentDate())
+        self.date.setMaximumDate(QDate(current.year, current.month, current.day))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.caution)
+        layout.addWidget(self.date)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> date:
+        return self.date.date().toPython()
