@@ -46,6 +46,7 @@ class Settings:
     )
     parallel_transfers: int = _setting(2, N_("Number of files uploaded at the same time."))
     last_email: str = _setting("", N_("Email of the last account that signed in."))
+    download_folder: str = _setting("", N_("Folder that released files are downloaded into."))
     remember: bool = _setting(False, N_("Remember the sign-in in the system's keyring."))
     window_geometry: str = _setting("", N_("Size and position of the main window."))
 

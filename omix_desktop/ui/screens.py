@@ -10,14 +10,12 @@ from omix_desktop.ui.context import AppContext
 
 
 def work_screens(context: AppContext) -> list[Screen]:
-    from omix_desktop.ui.placeholder import later
-
     return [
         _prepare(context),
         _transfers(context),
         _new_dataset(context),
         _submissions(context),
-        later(context, "released"),
+        _released(context),
     ]
 
 
@@ -43,3 +41,9 @@ def _submissions(context: AppContext) -> Screen:
     from omix_desktop.ui.submissions import SubmissionsScreen
 
     return SubmissionsScreen(context)
+
+
+def _released(context: AppContext) -> Screen:
+    from omix_desktop.ui.released import ReleasedScreen
+
+    return ReleasedScreen(context)
