@@ -77,7 +77,7 @@ class LocalServer:
 
     Attributes:
         data_dir: the server's data folder (database, pre-upload area, archive).
-        http_port, ftp_port, passive_ports: chosen at :meth:`start`.
+        http_port, ftp_port, public_ftp_port, passive_ports: chosen at :meth:`start`.
     """
 
     def __init__(
@@ -96,6 +96,7 @@ class LocalServer:
         self.start_timeout = start_timeout
         self.http_port = 0
         self.ftp_port = 0
+        self.public_ftp_port = 0
         self.passive_ports = (0, 0)
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -115,6 +116,7 @@ class LocalServer:
             "--host", self.host,
             "--http-port", str(self.http_port),
             "--ftp-port", str(self.ftp_port),
+            "--public-ftp-port", str(self.public_ftp_port),
             "--ftp-passive-ports", f"{low}-{high}",
         ]  # fmt: skip
 
@@ -138,6 +140,7 @@ class LocalServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.http_port = free_port(self.host)
         self.ftp_port = free_port(self.host)
+        self.public_ftp_port = free_port(self.host)
         self.passive_ports = free_port_range(host=self.host)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with self.log_path.open("ab") as log_file:

@@ -21,6 +21,17 @@ def test_start_and_stop_a_local_server(tmp_path: Path) -> None:
     assert server.stop() is None  # stopping twice is harmless
 
 
+def test_two_local_servers_run_side_by_side(tmp_path: Path) -> None:
+    """Every port is chosen free, the anonymous FTP one too (two apps, two users)."""
+    first = LocalServer(tmp_path / "one", log_path=tmp_path / "one.log")
+    second = LocalServer(tmp_path / "two", log_path=tmp_path / "two.log")
+    with first, second:
+        for server in (first, second):
+            health = requests.get(f"{server.url}/api/v1/health", timeout=5).json()
+            assert health["public_ftp_port"] == server.public_ftp_port
+        assert first.public_ftp_port != second.public_ftp_port
+
+
 def test_the_app_starts_its_own_server_when_none_is_configured(make_context, loop) -> None:
     context = make_context(server_url="")
     session = context.session
