@@ -14,6 +14,7 @@ from server_stub.models import AuthToken, User, utcnow
 from server_stub.security import (
     hash_password,
     login_delay,
+    needs_rehash,
     record_login,
     token_digest,
     verify_password,
@@ -55,6 +56,8 @@ def authenticate(session: Session, email: str, password: str) -> User:
             retry_after=seconds,
         )
     ok = verify_password(user.password_hash, password)
+    if ok and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
     record_login(user, ok)
     session.flush()
     if not ok:

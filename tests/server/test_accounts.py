@@ -127,3 +127,21 @@ def test_bioprojects_are_private_and_numbered(server: ServerProcess) -> None:
 def test_openapi_schema_is_served(server: ServerProcess) -> None:
     schema = requests.get(f"{server.api}/openapi.json", timeout=10).json()
     assert "/api/v1/auth/login" in schema["paths"]
+
+
+def test_an_old_style_password_hash_is_redone_at_sign_in(server: ServerProcess) -> None:
+    """Hashes made with argon2's 64 MiB default still verify, and are replaced by 19 MiB ones."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import select, update
+
+    from server_stub.models import User
+    from tests.support.submission import server_database
+
+    user = new_user(server.api, prefix="rehash")
+    old = PasswordHasher().hash(user.password)  # the library's default parameters
+    with server_database(server) as database, database.session() as session:
+        session.execute(update(User).where(User.email == user.email).values(password_hash=old))
+    sign_in(server.api, user.email, user.password)
+    with server_database(server) as database, database.session() as session:
+        now = session.scalar(select(User.password_hash).where(User.email == user.email))
+    assert now != old and "m=19456" in now
