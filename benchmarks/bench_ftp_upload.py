@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"omix-server RSS during uploads: peak {peak_rss / 1024:.0f} MB, "
             f"median {typical / 1024:.0f} MB (VmHWM since start {hwm / 1024:.0f} MB; "
-            "target < 150 MB). Each login verifies an argon2 hash (64 MiB for a moment)."
+            "target < 150 MB). Each login verifies an argon2 hash (19 MiB for a moment)."
         )
         print(
             "end of upload -> server MD5 (new login + XMD5): "

@@ -9,10 +9,29 @@ from __future__ import annotations
 import sys
 
 
+def version() -> str:
+    """The one version: the installed package's metadata (frozen bundles carry it too)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        return package_version("omix-desktop")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "--version" in args:
+        print(f"omix-desktop {version()}")
+        return 0
+    if "--self-test" in args:
+        from omix_desktop.selftest import run as self_test
+
+        return self_test()
     from omix_desktop.ui.application import run
 
-    return run(sys.argv if argv is None else [sys.argv[0], *argv])
+    return run([sys.argv[0], *args])
 
 
 if __name__ == "__main__":

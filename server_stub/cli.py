@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="omix-server", description="The OMIX reference archive server."
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start a throw-away server, upload and archive a file, report, exit",
+    )
     _add_server_options(parser, top=True)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
     parser.add_argument("--http-port", type=int, default=8000)
@@ -132,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"omix-server {_version()}")
         return 0
+    if args.self_test:
+        from server_stub.selftest import run as self_test
+
+        return self_test()
     if args.command == "admin":
         from server_stub.admin import run_admin
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from omix_desktop.app import version
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.translator import LANGUAGES
 from omix_desktop.ui.base import Screen
@@ -190,6 +191,8 @@ class MainWindow(QMainWindow):
             _("About OMIX Desktop"),
             _("Uploads data to the OMIX archive and follows it to release.")
             + "\n\n"
+            + fill(_("Version {version}"), {"version": version()})
+            + "\n"
             + fill(_("Log file: {path}"), {"path": str(self.context.paths.log_file)}),
         )
 
