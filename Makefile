@@ -16,7 +16,7 @@ PO      := $(wildcard $(LOCALE)/*/LC_MESSAGES/omix.po)
 MO      := $(PO:.po=.mo)
 PYBABEL ?= $(BIN)/pybabel
 
-.PHONY: run server test test-sqlite test-postgres lint system-deps clean catalogs compile-catalogs
+.PHONY: run server test test-sqlite test-postgres test-package package lint system-deps clean catalogs compile-catalogs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,11 +61,27 @@ test-sqlite: $(STAMP) compile-catalogs
 test-postgres: $(STAMP)
 	QT_QPA_PLATFORM=offscreen bash scripts/with-postgres.sh $(BIN)/python -m pytest tests/server
 
-## Everything CI runs: lint, the whole suite on SQLite, the server suite on PostgreSQL.
+## Everything CI runs: lint, the whole suite on SQLite, the server suite on PostgreSQL,
+## then the frozen bundle built and self-tested.
 test: system-deps $(STAMP)
 	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+	$(MAKE) test-package
+
+## The Linux one-folder bundle (omix-desktop + omix-server) in dist/omix-desktop/.
+PACKAGE_STAMP := $(VENV)/.package-installed
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[package]'
+	touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP) compile-catalogs
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/omix.spec
+
+## Build the bundle and run both executables' --self-test (what CI runs).
+test-package: $(PACKAGE_STAMP) compile-catalogs
+	OMIX_PACKAGE_TEST=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/packaging
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -56,11 +56,11 @@ class _Server:
         self.error: BaseException | None = None
 
     def _run(self) -> None:
-        from server_stub.runner import serve
-
         asyncio.set_event_loop(self.loop)
         self.stop_event = asyncio.Event()
         try:
+            from server_stub.runner import serve
+
             self.loop.run_until_complete(serve(self.settings, self.stop_event))
         except BaseException as error:  # noqa: BLE001 - reported by the step that waits
             self.error = error
@@ -74,7 +74,7 @@ class _Server:
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             if self.error is not None:
-                raise RuntimeError(f"the server stopped: {self.error}")
+                raise RuntimeError(f"the server stopped: {self.error!r}") from self.error
             try:
                 if requests.get(f"{self.api}/health", timeout=1).ok:
                     return
