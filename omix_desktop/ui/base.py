@@ -21,7 +21,16 @@ from collections.abc import Coroutine
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from omix_desktop.api.errors import ApiError, AuthenticationError
 from omix_desktop.i18n.errors import api_error_message
@@ -132,3 +141,48 @@ def with_error(field: QWidget) -> tuple[QWidget, FieldError]:
     error = FieldError(field, box)
     layout.addWidget(error)
     return box, error
+
+
+def rows_view(view: QAbstractItemView, *, multiple: bool = False) -> None:
+    """A read-only list of whole rows with resizable columns, the last one stretched."""
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(
+        QAbstractItemView.SelectionMode.ExtendedSelection
+        if multiple
+        else QAbstractItemView.SelectionMode.SingleSelection
+    )
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    header = view.horizontalHeader()  # type: ignore[attr-defined]
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+
+
+def list_and_detail(
+    owner: QWidget,
+    *,
+    heading: QWidget,
+    top: QHBoxLayout,
+    table: QWidget,
+    summary: QWidget,
+    files: QWidget,
+    actions: QHBoxLayout,
+    message: QWidget,
+) -> None:
+    """The list above, the chosen item below (its summary, files and actions).
+
+    The layout of My submissions and Released data.
+    """
+    detail = QWidget()
+    detail_layout = QVBoxLayout(detail)
+    detail_layout.setContentsMargins(0, 0, 0, 0)
+    detail_layout.addWidget(summary)
+    detail_layout.addWidget(files, 1)
+    detail_layout.addLayout(actions)
+    split = QSplitter(Qt.Orientation.Vertical)
+    split.addWidget(table)
+    split.addWidget(detail)
+    layout = QVBoxLayout(owner)
+    layout.addWidget(heading)
+    layout.addLayout(top)
+    layout.addWidget(split, 1)
+    layout.addWidget(message)

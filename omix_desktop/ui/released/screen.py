@@ -16,20 +16,16 @@ from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSplitter,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -39,7 +35,13 @@ from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.format import format_datetime, format_size
 from omix_desktop.transfer.http_download import Download, DownloadError, fetch
-from omix_desktop.ui.base import Screen, message_label, show_message
+from omix_desktop.ui.base import (
+    Screen,
+    list_and_detail,
+    message_label,
+    rows_view,
+    show_message,
+)
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.submissions.model import access_label
 
@@ -127,10 +129,7 @@ class ReleasedScreen(Screen):
         self.table = QTableView()
         self.table.setObjectName("released_datasets")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        rows_view(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
 
         self.summary = QLabel()
@@ -138,10 +137,7 @@ class ReleasedScreen(Screen):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.files = QTableWidget(0, len(FILE_COLUMNS))
         self.files.setObjectName("public_files")
-        self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.files.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.files.horizontalHeader().setStretchLastSection(True)
+        rows_view(self.files, multiple=True)
         self.download_button = QPushButton()
         self.download_button.setObjectName("download")
         self.request_button = QPushButton()
@@ -155,20 +151,10 @@ class ReleasedScreen(Screen):
         self.message = message_label()
         self.message.setObjectName("message")
 
-        detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.summary)
-        detail_layout.addWidget(self.files, 1)
-        detail_layout.addLayout(actions)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(detail)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
-        layout.addLayout(top)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.message)
+        list_and_detail(
+            self, heading=self.heading, top=top, table=self.table, summary=self.summary,
+            files=self.files, actions=actions, message=self.message,
+        )  # fmt: skip
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)

@@ -22,18 +22,15 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QSystemTrayIcon,
     QTableView,
     QTableWidget,
@@ -48,7 +45,13 @@ from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.format import format_date, format_size
 from omix_desktop.status_watch import ChangeKind
-from omix_desktop.ui.base import Screen, message_label, show_message
+from omix_desktop.ui.base import (
+    Screen,
+    list_and_detail,
+    message_label,
+    rows_view,
+    show_message,
+)
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.submissions.model import COLUMNS, DatasetsModel, access_label, status_label
 
@@ -88,10 +91,7 @@ class SubmissionsScreen(Screen):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COLUMNS.index("updated_at"), Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        rows_view(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
 
         self.summary = QLabel()
@@ -99,9 +99,7 @@ class SubmissionsScreen(Screen):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.files = QTableWidget(0, len(FILE_COLUMNS))
         self.files.setObjectName("dataset_files")
-        self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.files.horizontalHeader().setStretchLastSection(True)
+        rows_view(self.files)
         self.buttons: dict[str, QPushButton] = {}
         actions = QHBoxLayout()
         for name, handler in (
@@ -122,20 +120,10 @@ class SubmissionsScreen(Screen):
         self.message = message_label()
         self.message.setObjectName("message")
 
-        detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addWidget(self.summary)
-        detail_layout.addWidget(self.files, 1)
-        detail_layout.addLayout(actions)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(detail)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.heading)
-        layout.addLayout(top)
-        layout.addWidget(split, 1)
-        layout.addWidget(self.message)
+        list_and_detail(
+            self, heading=self.heading, top=top, table=self.table, summary=self.summary,
+            files=self.files, actions=actions, message=self.message,
+        )  # fmt: skip
         context.session.changed.connect(self._session_changed)
         self.retranslate()
         self._update_buttons()
