@@ -135,3 +135,28 @@ def _status(screen: SubmissionsScreen, accession: str) -> str | None:
         if row.accession == accession:
             return row.status
     return None
+
+
+def test_add_files_online_and_refuse_pre_uploaded_files_without_a_local_md5(
+    context, loop, qtbot: QtBot, server: ServerProcess, user, tmp_path
+) -> None:
+    from tests.support.submission import ftp_put
+
+    accession = submit(user).accession
+    sign_in(context, loop, user)
+    screen = screen_for(context, loop, qtbot)
+    loop.run_until_complete(screen.open(accession))
+    before = screen.current.file_count
+
+    extra = tmp_path / "extra_counts.tsv"
+    extra.write_bytes(os.urandom(3000))
+    loop.run_until_complete(screen.add_online([extra]))
+    assert screen.current.file_count == before + 1
+    added = [item for item in screen.current.files if item.title == "extra_counts.tsv"]
+    assert added and added[0].md5 == hashlib.md5(extra.read_bytes()).hexdigest()
+    assert "1 file added" in screen.message.text()
+
+    ftp_put(server, user, "elsewhere.fq", b"uploaded by another program")
+    loop.run_until_complete(screen.add_from_preupload(["elsewhere.fq"]))
+    assert "No MD5 from this computer for elsewhere.fq" in screen.message.text()
+    assert screen.current.file_count == before + 1  # nothing added without a local MD5

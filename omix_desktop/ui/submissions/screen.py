@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import date
+from pathlib import Path
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -53,6 +55,12 @@ from omix_desktop.ui.base import (
     show_message,
 )
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.submissions.add_files import (
+    PreuploadPicker,
+    addable,
+    ftp_entries,
+    online_entries,
+)
 from omix_desktop.ui.submissions.model import COLUMNS, DatasetsModel, access_label, status_label
 
 FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "note")
@@ -109,6 +117,8 @@ class SubmissionsScreen(Screen):
             ("delete_file", self._delete_file),
             ("review_link", self._review_link),
             ("close_link", self._close_link),
+            ("add_ftp", self._add_from_preupload),
+            ("add_online", self._add_online),
             ("most", self._most_number),
         ):
             button = QPushButton()
@@ -145,6 +155,8 @@ class SubmissionsScreen(Screen):
             "delete_file": _("Delete file…"),
             "review_link": _("Reviewer link"),
             "close_link": _("Close reviewer link"),
+            "add_ftp": _("Add pre-uploaded files…"),
+            "add_online": _("Add files online…"),
             "most": _("MOST registration number…"),
         }
         for name, text in texts.items():
@@ -286,6 +298,8 @@ class SubmissionsScreen(Screen):
         self.buttons["delete_file"].setEnabled(open_)
         self.buttons["review_link"].setEnabled(archived)
         self.buttons["close_link"].setEnabled(open_)
+        self.buttons["add_ftp"].setEnabled(open_)
+        self.buttons["add_online"].setEnabled(open_)
         self.buttons["most"].setEnabled(dataset is not None)
 
     def selected_file_id(self) -> str | None:
@@ -455,6 +469,87 @@ class SubmissionsScreen(Screen):
             api = self.context.session.api
             done = self.i18n.gettext("Reviewer link closed.")
             self.spawn(self._apply(api.close_review_link, self.current.accession, done=done))
+
+    def _engine_md5s(self) -> dict[str, str]:
+        uploads = self.context.uploads
+        queue = uploads.queue if uploads is not None else None
+        if queue is None:
+            return {}
+        return {str(item.remote_path): item.md5 for item in queue.items() if item.md5}
+
+    def _add_from_preupload(self) -> None:
+        self.spawn(self._pick_preuploaded())
+
+    async def _pick_preuploaded(self) -> None:
+        api = self.context.session.api
+        if api is None or self.current is None:
+            return
+        try:
+            listing = await asyncio.to_thread(api.preupload_files)
+        except ApiError as error:
+            show_message(self.message, self.api_error_text(error), error=True)
+            return
+        picker = PreuploadPicker(self, self.i18n, addable(listing))
+        if picker.exec() == QDialog.DialogCode.Accepted and picker.chosen():
+            await self.add_from_preupload(picker.chosen())
+
+    async def add_from_preupload(self, paths: list[str]) -> None:
+        """Add pre-uploaded files whose MD5 this computer computed when uploading them."""
+        _ = self.i18n.gettext
+        assert self.current is not None and self.context.session.api is not None
+        entries, unknown = ftp_entries(paths, self._engine_md5s(), self.current.data_type)
+        if unknown:
+            show_message(
+                self.message,
+                fill(
+                    _(
+                        "No MD5 from this computer for {files}: upload them with OMIX Desktop "
+                        "(Prepare files) or add them in the New dataset form with their MD5."
+                    ),
+                    {"files": ", ".join(unknown)},
+                ),
+                error=True,
+            )
+            if not entries:
+                return
+        api = self.context.session.api
+        done = self._added(len(entries))
+        await self._apply(api.add_files, self.current.accession, entries, done=done)
+
+    def _added(self, count: int) -> str:
+        text = self.i18n.ngettext(
+            "{count} file added; it is being checked.",
+            "{count} files added; they are being checked.",
+            count,
+        )
+        return fill(text, {"count": count})
+
+    def _add_online(self) -> None:
+        _ = self.i18n.gettext
+        names, _filter = QFileDialog.getOpenFileNames(self, _("Add files online"))
+        if names:
+            self.spawn(self.add_online([Path(name) for name in names]))
+
+    async def add_online(self, files: list[Path]) -> None:
+        """Hash, send over HTTPS and add small files (under 100 MB in all)."""
+        _ = self.i18n.gettext
+        api = self.context.session.api
+        if api is None or self.current is None:
+            return
+        show_message(self.message, _("Sending the files…"))
+        try:
+            entries = await online_entries(api, files, self.current.data_type)
+        except ApiError as error:
+            show_message(self.message, self.api_error_text(error), error=True)
+            return
+        except OSError as error:
+            text = fill(
+                _("Cannot read {path}: {error}"), {"path": error.filename, "error": error.strerror}
+            )
+            show_message(self.message, text, error=True)
+            return
+        done = self._added(len(entries))
+        await self._apply(api.add_files, self.current.accession, entries, done=done)
 
     def _most_number(self) -> None:
         _ = self.i18n.gettext
