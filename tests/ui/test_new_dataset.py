@@ -157,3 +157,21 @@ def test_language_switch_retranslates_the_form(context, loop, qtbot: QtBot, user
     assert screen.files.horizontalHeaderItem(COLUMNS.index("md5")).text() == "MD5 值"
     context.translator.set_language("en")
     assert screen.submit_button.text() == "Submit dataset"
+
+
+def test_small_files_from_this_computer_are_sent_online_at_submission(
+    context, loop, qtbot: QtBot, server: ServerProcess, user, tmp_path
+) -> None:
+    sign_in(context, loop, user)
+    screen = new_screen(context, loop, qtbot)
+    fill_info(screen, loop)
+    local = tmp_path / "matrix.tsv"
+    local.write_bytes(os.urandom(40_000))
+    loop.run_until_complete(screen.add_local_files([local]))
+    entry = screen.files.entries[f"online:{local}"]
+    assert entry.selected and entry.md5 == hashlib.md5(local.read_bytes()).hexdigest()
+    assert screen.problems() == {}
+    accession = loop.run_until_complete(screen.submit())
+    api = context.session.api
+    state = wait_for(lambda: api.dataset(accession), lambda d: d.status == "Archived")
+    assert state.status == "Archived" and state.files[0].source == "http"

@@ -9,6 +9,7 @@ refreshes of the listing: unticking a file never throws its details away
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -38,6 +39,8 @@ class FileEntry:
     data_type: str = ""
     md5: str = ""
     md5_from_engine: bool = False
+    local: str = ""
+    """Set for a file sent online (HTTPS) at submission: its path on this computer."""
 
     def draft(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,7 +81,7 @@ class FilesTable(QTableWidget):
             self.entries[item.path] = entry
             seen.add(item.path)
         for path, entry in self.entries.items():
-            if path not in seen:
+            if path not in seen and not entry.local:
                 entry.present = False
         self.render()
 
@@ -88,9 +91,25 @@ class FilesTable(QTableWidget):
                 entry = FileEntry(**raw)
             except TypeError:
                 continue
-            entry.present = False  # until the server lists it again
+            entry.present = bool(entry.local)  # a local file is checked when it is sent
             self.entries[entry.path] = entry
         self.render()
+
+    def add_local(self, path: Path, size: int, md5: str) -> FileEntry:
+        """A file from this computer, to be sent online when the dataset is submitted."""
+        key = f"online:{path}"
+        entry = self.entries.get(key) or FileEntry(key, title=path.name)
+        entry.size, entry.local, entry.present, entry.selected = (
+            path.stat().st_size,
+            str(path),
+            True,
+            True,
+        )
+        entry.md5, entry.md5_from_engine = md5, True
+        self.entries[key] = entry
+        self.render()
+        self.changed.emit()
+        return entry
 
     def selected(self) -> list[FileEntry]:
         return [entry for entry in self.entries.values() if entry.selected]
@@ -153,6 +172,8 @@ class FilesTable(QTableWidget):
             return _("Still uploading: it is checked when the upload ends.")
         if entry.md5 and normalize_md5(entry.md5) is None:
             return _("The MD5 must be 32 hexadecimal characters.")
+        if entry.local:
+            return _("Sent online when you submit.")
         if entry.md5_from_engine:
             return _("MD5 computed on this computer before the upload.")
         return ""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from pathlib import Path
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QDateEdit,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -42,6 +44,7 @@ from PySide6.QtWidgets import (
 from omix_desktop.api.errors import ApiError
 from omix_desktop.drafts import DraftStore
 from omix_desktop.i18n.errors import field_errors, fill
+from omix_desktop.transfer import md5_file
 from omix_desktop.ui.base import FieldError, Screen, message_label, show_message, with_error
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.files_table import FilesTable
@@ -134,7 +137,13 @@ class NewDatasetScreen(Screen):
         files_layout.addWidget(self.files_intro)
         files_layout.addWidget(self.files)
         files_layout.addWidget(self.files_error)
-        files_layout.addWidget(self.refresh_files, 0, Qt.AlignmentFlag.AlignLeft)
+        self.add_online = QPushButton()
+        self.add_online.setObjectName("add_online")
+        file_buttons = QHBoxLayout()
+        file_buttons.addWidget(self.refresh_files)
+        file_buttons.addWidget(self.add_online)
+        file_buttons.addStretch(1)
+        files_layout.addLayout(file_buttons)
 
         # -- BioProject, release, numbers, terms
         self.project_box = QGroupBox()
@@ -208,6 +217,7 @@ class NewDatasetScreen(Screen):
         self.terms.toggled.connect(self._changed)
         self.files.changed.connect(self._changed)
         self.refresh_files.clicked.connect(lambda: self.spawn(self.load_files()))
+        self.add_online.clicked.connect(self._choose_online)
         self.new_bioproject.clicked.connect(self._create_bioproject)
         self.submit_button.clicked.connect(lambda: self.spawn(self.submit()))
         self.retranslate()
@@ -281,6 +291,7 @@ class NewDatasetScreen(Screen):
             )
         )
         self.refresh_files.setText(_("Refresh the file list"))
+        self.add_online.setText(_("Add files from this computer (online, under 100 MB in all)…"))
         self.new_bioproject.setText(_("New BioProject…"))
         self.release_now.setText(_("On submission"))
         self.release_on.setText(_("On a date"))
@@ -341,6 +352,26 @@ class NewDatasetScreen(Screen):
         if queue is None:
             return {}
         return {str(item.remote_path): item.md5 for item in queue.items() if item.md5}
+
+    def _choose_online(self) -> None:
+        _ = self.i18n.gettext
+        names, _filter = QFileDialog.getOpenFileNames(self, _("Add files online"))
+        if names:
+            self.spawn(self.add_local_files([Path(name) for name in names]))
+
+    async def add_local_files(self, paths: list[Path]) -> None:
+        """Hash small local files here (off the Qt thread); they are sent at submission."""
+        for path in paths:
+            try:
+                size = (await asyncio.to_thread(path.stat)).st_size
+                md5 = await asyncio.to_thread(md5_file, path)
+            except OSError as error:
+                values = {"path": str(path), "error": error.strerror or str(error)}
+                text = fill(self.i18n.gettext("Cannot read {path}: {error}"), values)
+                show_message(self.message, text, error=True)
+                continue
+            self.files.add_local(path, size, md5)
+        self._validate()
 
     def _ask_hints(self) -> None:
         text = self.organism.text().strip()
@@ -412,8 +443,11 @@ class NewDatasetScreen(Screen):
             "terms_accepted": self.terms.isChecked(),
             "files": [
                 {
-                    "source": "ftp",
-                    "path": entry.path,
+                    **(
+                        {"source": "http", "upload": "", "local": entry.local}
+                        if entry.local
+                        else {"source": "ftp", "path": entry.path}
+                    ),
                     "title": entry.title,
                     "samples": int(entry.samples) if entry.samples.isdigit() else 0,
                     "data_type": entry.data_type or self.data_type.currentText(),
@@ -530,7 +564,16 @@ class NewDatasetScreen(Screen):
         self.submit_button.setEnabled(False)
         show_message(self.message, _("Submitting…"))
         try:
+            for item in body["files"]:
+                local = item.pop("local", None)
+                if local:  # online files go first; the dataset then names their uploads
+                    upload = await asyncio.to_thread(api.upload_online, Path(local))
+                    item["upload"] = upload.token
             dataset = await asyncio.to_thread(api.create_dataset, body)
+        except OSError as error:
+            values = {"path": str(error.filename), "error": error.strerror or str(error)}
+            show_message(self.message, fill(_("Cannot read {path}: {error}"), values), error=True)
+            return None
         except ApiError as error:
             self._server_errors = self._by_form_field(field_errors(error, self.i18n), body)
             self._validate()
