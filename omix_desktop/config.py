@@ -49,6 +49,7 @@ class Settings:
     download_folder: str = _setting("", N_("Folder that released files are downloaded into."))
     remember: bool = _setting(False, N_("Remember the sign-in in the system's keyring."))
     window_geometry: str = _setting("", N_("Size and position of the main window."))
+    table_columns: str = _setting("", N_("Column widths and order of the app's tables."))
 
 
 def describe(name: str, tr: Translator) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from PySide6.QtCore import QByteArray, QSize, Qt
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QTableView,
     QWidget,
 )
 
@@ -198,14 +200,36 @@ class MainWindow(QMainWindow):
 
     # -- geometry -----------------------------------------------------------------------
 
+    def _tables(self) -> dict[str, QTableView]:
+        """Every table of every screen, by ``screen/table`` name (stable across runs)."""
+        return {
+            f"{key}/{view.objectName()}": view
+            for key, screen in self.screens.items()
+            for view in screen.findChildren(QTableView)
+            if view.objectName()
+        }
+
     def restore_geometry(self) -> None:
         saved = self.context.settings.window_geometry
         if saved:
             self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii")))
+        try:
+            columns = json.loads(self.context.settings.table_columns or "{}")
+        except ValueError:
+            columns = {}
+        for name, view in self._tables().items():
+            state = columns.get(name) if isinstance(columns, dict) else None
+            if isinstance(state, str):
+                view.horizontalHeader().restoreState(QByteArray.fromBase64(state.encode("ascii")))
 
     def save_geometry(self) -> None:
         data = self.saveGeometry().toBase64().data().decode("ascii")
         self.context.settings.window_geometry = data
+        columns = {
+            name: view.horizontalHeader().saveState().toBase64().data().decode("ascii")
+            for name, view in self._tables().items()
+        }
+        self.context.settings.table_columns = json.dumps(columns, sort_keys=True)
         self.context.save_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name

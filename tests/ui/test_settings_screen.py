@@ -104,3 +104,15 @@ def test_window_geometry_is_remembered(make_context, qtbot: QtBot) -> None:
     again = MainWindow(make_context())
     qtbot.addWidget(again)
     assert (again.width(), again.height()) == (700, 500)
+
+
+def test_column_widths_are_remembered(make_context, qtbot: QtBot) -> None:
+    window = MainWindow(make_context())
+    qtbot.addWidget(window)
+    window.show()
+    table = window.screens["submissions"].table
+    table.horizontalHeader().resizeSection(1, 333)
+    window.close()
+    again = MainWindow(make_context())
+    qtbot.addWidget(again)
+    assert again.screens["submissions"].table.horizontalHeader().sectionSize(1) == 333
