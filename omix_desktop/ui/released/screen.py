@@ -43,7 +43,7 @@ from omix_desktop.ui.base import (
     show_message,
 )
 from omix_desktop.ui.context import AppContext
-from omix_desktop.ui.submissions.model import access_label
+from omix_desktop.ui.submissions.model import access_label, files_and_size
 
 PAGE_SIZE = 50
 PARALLEL_DOWNLOADS = 2
@@ -291,14 +291,12 @@ class ReleasedScreen(Screen):
         lines = [
             f"<b>{dataset.accession}</b> — {dataset.title}",
             dataset.description,
-            fill(
-                _("{organism} · {access} · {count} files, {size}"),
-                {
-                    "organism": dataset.organism,
-                    "access": access_label(dataset.access, self.i18n),
-                    "count": dataset.file_count,
-                    "size": format_size(dataset.total_size, locale),
-                },
+            " · ".join(  # no words of its own: nothing to translate
+                [
+                    dataset.organism,
+                    access_label(dataset.access, self.i18n),
+                    files_and_size(dataset.file_count, dataset.total_size, self.i18n),
+                ]
             ),
         ]
         if dataset.ftp_folder_url:

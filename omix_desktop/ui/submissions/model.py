@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from omix_desktop.api.archive_models import DatasetRow
-from omix_desktop.i18n.format import format_datetime
+from omix_desktop.i18n.format import format_datetime, format_size
 from omix_desktop.i18n.translator import Translator
 
 COLUMNS = ("accession", "title", "organism", "access", "updated_at", "status", "curation_status")
@@ -67,6 +67,12 @@ class DatasetsModel(QAbstractTableModel):
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1)
             )
+
+
+def files_and_size(count: int, size: int, tr: Translator) -> str:
+    """``1 file, 54 kB`` / ``3 files, 2.1 GB``, in the user's language."""
+    text = tr.ngettext("{count} file, {size}", "{count} files, {size}", count)
+    return text.format(count=count, size=format_size(size, tr.locale))
 
 
 def access_label(access: str, tr: Translator) -> str:

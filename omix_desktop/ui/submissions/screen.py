@@ -61,7 +61,13 @@ from omix_desktop.ui.submissions.add_files import (
     ftp_entries,
     online_entries,
 )
-from omix_desktop.ui.submissions.model import COLUMNS, DatasetsModel, access_label, status_label
+from omix_desktop.ui.submissions.model import (
+    COLUMNS,
+    DatasetsModel,
+    access_label,
+    files_and_size,
+    status_label,
+)
 
 FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "note")
 
@@ -264,12 +270,11 @@ class SubmissionsScreen(Screen):
                 },
             ),
             fill(
-                _("Status: {status} · Curation: {curation} · {count} files, {size}"),
+                _("Status: {status} · Curation: {curation} · {files}"),
                 {
                     "status": status_label(dataset.status, self.i18n),
                     "curation": status_label(dataset.curation_status, self.i18n),
-                    "count": dataset.file_count,
-                    "size": format_size(dataset.total_size, locale),
+                    "files": files_and_size(dataset.file_count, dataset.total_size, self.i18n),
                 },
             ),
         ]
