@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         window.close()
         loop.run_until_complete(context.shutdown())
+        loop.close()  # joins the worker threads of asyncio.to_thread before Qt goes
     return 0
 
 
