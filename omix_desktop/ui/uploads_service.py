@@ -291,3 +291,14 @@ class UploadsService(QObject):
         if changed:
             self.server_checked.emit()
         return changed
+
+
+def local_md5s(context: AppContext) -> dict[str, str]:
+    """MD5s this computer computed for its uploads, by their path on the server.
+
+    The dataset forms fill them in: the archive then checks them against its own.
+    """
+    queue = context.uploads.queue if context.uploads is not None else None
+    if queue is None:
+        return {}
+    return {str(item.remote_path): item.md5 for item in queue.items() if item.md5}

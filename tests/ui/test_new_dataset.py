@@ -175,3 +175,28 @@ def test_small_files_from_this_computer_are_sent_online_at_submission(
     api = context.session.api
     state = wait_for(lambda: api.dataset(accession), lambda d: d.status == "Archived")
     assert state.status == "Archived" and state.files[0].source == "http"
+
+
+def test_md5_of_a_file_uploaded_by_the_app_is_filled_in(
+    context, loop, qtbot: QtBot, user, tmp_path
+) -> None:
+    from pathlib import PurePosixPath
+
+    from omix_desktop.transfer import ItemState, PlannedFile
+
+    sign_in(context, loop, user)
+    run_until(loop, lambda: context.uploads.queue is not None)
+    local = tmp_path / "sent_by_app.fq"
+    local.write_bytes(os.urandom(30_000))
+    queue = context.uploads.queue
+
+    async def send() -> None:
+        queue.add([PlannedFile(local, PurePosixPath("sent_by_app.fq"))])
+
+    loop.run_until_complete(send())
+    run_until(loop, lambda: queue.items()[0].state is ItemState.VERIFIED, timeout=30)
+    screen = new_screen(context, loop, qtbot)
+    entry = screen.files.entries["sent_by_app.fq"]
+    assert entry.md5 == hashlib.md5(local.read_bytes()).hexdigest()
+    assert entry.md5_from_engine
+    assert "computed on this computer" in screen.files.note(entry)

@@ -48,6 +48,7 @@ from omix_desktop.transfer import md5_file
 from omix_desktop.ui.base import FieldError, Screen, message_label, show_message, with_error
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.files_table import FilesTable
+from omix_desktop.ui.uploads_service import local_md5s
 from omix_wire.md5 import normalize_md5
 
 log = logging.getLogger(__name__)
@@ -342,16 +343,8 @@ class NewDatasetScreen(Screen):
         except ApiError as error:
             show_message(self.message, self.api_error_text(error), error=True)
             return
-        self.files.set_listing(listing, self._engine_md5s())
+        self.files.set_listing(listing, local_md5s(self.context))
         self._validate()
-
-    def _engine_md5s(self) -> dict[str, str]:
-        """MD5s this computer computed for uploaded files, by their path on the server."""
-        uploads = self.context.uploads
-        queue = uploads.queue if uploads is not None else None
-        if queue is None:
-            return {}
-        return {str(item.remote_path): item.md5 for item in queue.items() if item.md5}
 
     def _choose_online(self) -> None:
         _ = self.i18n.gettext

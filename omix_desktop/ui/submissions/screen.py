@@ -68,6 +68,7 @@ from omix_desktop.ui.submissions.model import (
     files_and_size,
     status_label,
 )
+from omix_desktop.ui.uploads_service import local_md5s
 
 FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "note")
 
@@ -475,13 +476,6 @@ class SubmissionsScreen(Screen):
             done = self.i18n.gettext("Reviewer link closed.")
             self.spawn(self._apply(api.close_review_link, self.current.accession, done=done))
 
-    def _engine_md5s(self) -> dict[str, str]:
-        uploads = self.context.uploads
-        queue = uploads.queue if uploads is not None else None
-        if queue is None:
-            return {}
-        return {str(item.remote_path): item.md5 for item in queue.items() if item.md5}
-
     def _add_from_preupload(self) -> None:
         self.spawn(self._pick_preuploaded())
 
@@ -502,7 +496,7 @@ class SubmissionsScreen(Screen):
         """Add pre-uploaded files whose MD5 this computer computed when uploading them."""
         _ = self.i18n.gettext
         assert self.current is not None and self.context.session.api is not None
-        entries, unknown = ftp_entries(paths, self._engine_md5s(), self.current.data_type)
+        entries, unknown = ftp_entries(paths, local_md5s(self.context), self.current.data_type)
         if unknown:
             show_message(
                 self.message,
