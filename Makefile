@@ -44,11 +44,11 @@ system-deps:
 	bash scripts/system-deps.sh
 
 ## Run the desktop app; with no server configured it starts a local reference server.
-run: $(STAMP) compile-catalogs
+run: system-deps $(STAMP) compile-catalogs
 	$(BIN)/omix-desktop
 
 ## Run the reference archive server alone, with a local data folder.
-server: $(STAMP)
+server: system-deps $(STAMP)
 	$(BIN)/omix-server --data-dir $(DATA)
 
 lint: $(STAMP)
