@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
 import aioftp
 from aioftp.common import Connection, StreamIO
@@ -138,45 +138,44 @@ def _mlsx_time(seconds: float) -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime(seconds))
 
 
-def _facts(stat: os.stat_result) -> str:
-    if stat_module.S_ISDIR(stat.st_mode):
-        kind, perm, size = "dir", "flcdmpe", ""
+def _facts(stat: os.stat_result, read_only: bool = False) -> str:
+    """MLSD/MLST facts; ``read_only`` offers only listing and reading (public tree)."""
+    directory = stat_module.S_ISDIR(stat.st_mode)
+    if read_only:
+        perm = "el" if directory else "r"
     else:
-        kind, perm, size = "file", "adfrw", f"size={stat.st_size};"
+        perm = "flcdmpe" if directory else "adfrw"
+    kind, size = ("dir", "") if directory else ("file", f"size={stat.st_size};")
     return f"type={kind};{size}modify={_mlsx_time(stat.st_mtime)};perm={perm};"
 
 
-def _list_line(stat: os.stat_result, name: str) -> str:
-    return " ".join(
-        (
-            stat_module.filemode(stat.st_mode),
-            "1",
-            "omix",
-            "omix",
-            str(stat.st_size),
-            aioftp.Server.build_list_mtime(stat.st_mtime),
-            name,
-        )
-    )
+def _list_line(stat: os.stat_result, name: str, read_only: bool = False) -> str:
+    if read_only:
+        mode = "dr-xr-xr-x" if stat_module.S_ISDIR(stat.st_mode) else "-r--r--r--"
+    else:
+        mode = stat_module.filemode(stat.st_mode)
+    mtime = aioftp.Server.build_list_mtime(stat.st_mtime)
+    return f"{mode} 1 omix omix {stat.st_size} {mtime} {name}"
 
 
-def _list_directory(folder: Path, style: str) -> list[str]:
-    """Lines for LIST / MLSD / NLST of a folder (symlinks are not shown)."""
+def _list_directory(folder: Path, style: str, read_only: bool = False) -> list[str]:
+    """Lines for LIST / MLSD / NLST of a folder (symlinks are not shown; in the
+    read-only public tree, hidden names such as a release's ``.partial`` are not either)."""
     lines = []
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda item: item.name):
-            if entry.is_symlink():
+            if entry.is_symlink() or (read_only and entry.name.startswith(".")):
                 continue
             try:
                 stat = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
             if style == "mlsd":
-                lines.append(f"{_facts(stat)} {entry.name}")
+                lines.append(f"{_facts(stat, read_only)} {entry.name}")
             elif style == "nlst":
                 lines.append(entry.name)
             else:
-                lines.append(_list_line(stat, entry.name))
+                lines.append(_list_line(stat, entry.name, read_only))
     return lines
 
 
@@ -201,6 +200,9 @@ def _parse_range(text: str) -> tuple[int, int | None]:
 
 class OmixFtpServer(aioftp.Server):
     """The authenticated pre-upload endpoint. Use through ``PreuploadFtpServer``."""
+
+    read_only: ClassVar[bool] = False
+    """Listings offer reading only and hide dot names (the anonymous public server)."""
 
     def __init__(
         self,
@@ -817,7 +819,7 @@ class OmixFtpServer(aioftp.Server):
         if stat is None:
             connection.response("550", f"{virtual}: no such file or folder.")
             return True
-        facts = _facts(stat)
+        facts = _facts(stat, self.read_only)
         connection.response("250", [f"Listing {virtual}", f"{facts} {virtual}", "End"], True)
         return True
 
@@ -832,14 +834,14 @@ class OmixFtpServer(aioftp.Server):
             connection.response("550", f"{virtual}: no such file or folder.")
             return True
         if stat_module.S_ISDIR(stat.st_mode):
-            lines = await self.blocking(_list_directory, real, style)
+            lines = await self.blocking(_list_directory, real, style, self.read_only)
         elif style == "mlsd":
             connection.response("501", f"{virtual} is a file, not a folder (use MLST).")
             return True
         elif style == "nlst":
             lines = [virtual.name]
         else:
-            lines = [_list_line(stat, virtual.name)]
+            lines = [_list_line(stat, virtual.name, self.read_only)]
         payload = "".join(line + "\r\n" for line in lines).encode(self.encoding)
         self._spawn(connection, self._send(connection, payload))
         connection.response("150", f"Here comes the listing of {virtual}.")

@@ -23,8 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import stat as stat_module
 import time
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -106,38 +104,6 @@ def _mlsx_time(seconds: float) -> str:
     return time.strftime("%Y%m%d%H%M%S", time.gmtime(seconds))
 
 
-def _facts(stat: os.stat_result) -> str:
-    if stat_module.S_ISDIR(stat.st_mode):
-        return f"type=dir;modify={_mlsx_time(stat.st_mtime)};perm=el;"
-    return f"type=file;size={stat.st_size};modify={_mlsx_time(stat.st_mtime)};perm=r;"
-
-
-def _list_line(stat: os.stat_result, name: str) -> str:
-    mode = "dr-xr-xr-x" if stat_module.S_ISDIR(stat.st_mode) else "-r--r--r--"
-    mtime = aioftp.Server.build_list_mtime(stat.st_mtime)
-    return f"{mode} 1 omix omix {stat.st_size} {mtime} {name}"
-
-
-def list_public_folder(folder: Path, style: str) -> list[str]:
-    """Lines for LIST / MLSD / NLST: no hidden names, no symlinks."""
-    lines = []
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda item: item.name):
-            if entry.name.startswith(".") or entry.is_symlink():
-                continue
-            try:
-                stat = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if style == "mlsd":
-                lines.append(f"{_facts(stat)} {entry.name}")
-            elif style == "nlst":
-                lines.append(entry.name)
-            else:
-                lines.append(_list_line(stat, entry.name))
-    return lines
-
-
 def file_id_of(virtual: PurePosixPath) -> str | None:
     """``/OMIX/OMIX006457/OMIX006457-01.txt`` → ``OMIX006457-01`` (``.md5`` → None)."""
     parts = virtual.parts
@@ -149,6 +115,8 @@ def file_id_of(virtual: PurePosixPath) -> str | None:
 
 class AnonymousFtpServer(OmixFtpServer):
     """Read-only anonymous FTP over ``settings.public_root``."""
+
+    read_only = True
 
     def __init__(self, settings: Settings, database: Database) -> None:
         super().__init__(settings, database)
@@ -234,41 +202,6 @@ class AnonymousFtpServer(OmixFtpServer):
         if _hidden(virtual):
             raise FileNotFoundError(str(virtual))
         return virtual, real_path(self.root, virtual)
-
-    async def mlst(self, connection: Connection, rest: str | PurePosixPath) -> bool:
-        virtual, real = self.resolve(connection, str(rest))
-        stat = await self._stat(real)
-        if stat is None:
-            connection.response("550", f"{virtual}: no such file or folder.")
-            return True
-        facts = _facts(stat)
-        connection.response("250", [f"Listing {virtual}", f"{facts} {virtual}", "End"], True)
-        return True
-
-    async def _listing(self, connection: Connection, rest: str, style: str) -> bool:
-        if self._needs_passive(connection):
-            return True
-        words = rest.split(" ")
-        while words and words[0].startswith("-"):
-            words.pop(0)
-        virtual, real = self.resolve(connection, " ".join(words).strip())
-        stat = await self._stat(real)
-        if stat is None:
-            connection.response("550", f"{virtual}: no such file or folder.")
-            return True
-        if stat_module.S_ISDIR(stat.st_mode):
-            lines = await self.blocking(list_public_folder, real, style)
-        elif style == "mlsd":
-            connection.response("501", f"{virtual} is a file, not a folder (use MLST).")
-            return True
-        elif style == "nlst":
-            lines = [virtual.name]
-        else:
-            lines = [_list_line(stat, virtual.name)]
-        payload = "".join(line + "\r\n" for line in lines).encode(self.encoding)
-        self._spawn(connection, self._send(connection, payload))
-        connection.response("150", f"Here comes the listing of {virtual}.")
-        return True
 
     # --- downloads -------------------------------------------------------------------
 
