@@ -349,6 +349,15 @@ class UploadQueue:
                 await asyncio.wait_for(self._wake.wait(), timeout)
 
     def _stop_run(self, run: _Run, intent: str) -> None:
+        """Ask a running item to stop; it obeys at its next checkpoint at the latest.
+
+        ``task.cancel()`` alone is not enough: on Python 3.11 ``asyncio.wait_for``
+        (which aioftp wraps around every socket operation) swallows a
+        cancellation that arrives just as the wrapped operation completes, and
+        the upload would go on to the end although the user pressed Pause.
+        The intent is therefore also a state that :meth:`_checkpoint` reads
+        after every block sent and between the steps of an attempt.
+        """
         if run.task is asyncio.current_task():
             return  # the run is already ending (e.g. its own error paused the queue)
         if run.intent is None:
@@ -361,6 +370,7 @@ class UploadQueue:
         connection: FtpConnection | None = None
         try:
             connection = await self._take_connection()
+            self._checkpoint(run)
             await self._attempt(run, item, connection)
             self._give_back(connection)
         except asyncio.CancelledError:
@@ -396,6 +406,12 @@ class UploadQueue:
             self._idle.append(connection)
         else:
             connection.abandon()
+
+    @staticmethod
+    def _checkpoint(run: _Run) -> None:
+        """Stop here if the user (or shutdown) asked this run to stop."""
+        if run.intent is not None:
+            raise asyncio.CancelledError(run.intent)
 
     def _after_stop(self, run: _Run) -> None:
         """A running item was interrupted on purpose: record where it goes."""
@@ -435,6 +451,7 @@ class UploadQueue:
             await connection.ensure_directory(remote.parent)
             remote_size = await connection.remote_size(remote)
             offset, hasher = await self._resume_point(run, item, connection, remote_size, md5)
+            self._checkpoint(run)
             run.sent = offset
             run.meter.reset()
             run.progressed = offset > previous_confirmed
@@ -450,6 +467,7 @@ class UploadQueue:
                     hasher=hasher,
                     on_sent=lambda count: self._on_sent(run, count),
                 )
+            self._checkpoint(run)
             if hasher is not None:
                 md5 = hasher.hexdigest()
                 self._remember_md5(item, md5)
@@ -611,6 +629,7 @@ class UploadQueue:
         run.sent += count
         self._sent_total += count
         self._emit_progress(run)
+        self._checkpoint(run)
 
     def _emit_progress(self, run: _Run, *, force: bool = False) -> None:
         now = time.monotonic()
