@@ -5,6 +5,8 @@ set -euo pipefail
 
 packages=(
   curl            # FTP upload with resume in the integration tests
+  lftp            # a second third-party FTP client (TLS interoperability tests)
+  wget            # plain downloads of released files in the tests
   vsftpd          # the third-party FTP server the client and benchmarks compare against
   postgresql      # the suite runs a second time against PostgreSQL
   openssl         # self-signed certificates for the FTP TLS tests

@@ -48,7 +48,7 @@ from server_stub.ftp.hashing_io import (
     md5_of_range,
 )
 from server_stub.ftp.jail import ROOT, JailError, home_folder, normalize, real_path, record_path
-from server_stub.ftp.tls import NOT_CONFIGURED, is_secure, server_context
+from server_stub.ftp.tls import NOT_CONFIGURED, data_context, is_secure, server_context
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +223,7 @@ class OmixFtpServer(aioftp.Server):
         self.settings = settings
         self.database = database
         self.tls = server_context(settings)
+        self.data_tls = data_context(settings)
         self.command_idle_timeout = idle_timeout
         self.data_timeout = data_timeout
         self.checksums = asyncio.Semaphore(max(1, settings.checksum_concurrency))
@@ -543,7 +544,7 @@ class OmixFtpServer(aioftp.Server):
         connection: Connection,
         handler_callback: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
     ) -> asyncio.Server:
-        context = self.tls if self.session(connection).protect_data else None
+        context = self.data_tls if self.session(connection).protect_data else None
 
         def ready(channel: DataChannel) -> None:
             if connection.future.data_connection.done():
