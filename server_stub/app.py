@@ -25,6 +25,7 @@ from server_stub.api import (
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import install_error_handlers
+from server_stub.web import security_headers
 
 API_PREFIX = "/api/v1"
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
 
     app.include_router(api)
     web.install(app)
+    security_headers.install(app, docs_path=app.docs_url)
     return app
 
 
