@@ -58,7 +58,17 @@ class Links:
         return f"{self.base_url}/browse"
 
     def download(self, file: DataFile) -> str:
-        return f"{self.base_url}/api/v1/public/files/{quote(file.file_id)}/download"
+        """``…/files/<file id>/<public name>``: ends with the name ``wget`` saves it as.
+
+        The last segment is the FTP tree's file name, so plain ``wget URL``
+        and ``wget URL.md5`` give the pair ``md5sum -c`` checks.
+        """
+        folder = f"{self.base_url}/api/v1/public/files/{quote(file.file_id)}"
+        return f"{folder}/{quote(public_name(file))}"
+
+    def md5(self, file: DataFile) -> str:
+        """The md5sum-format ``.md5`` companion, beside :meth:`download`."""
+        return self.download(file) + ".md5"
 
     def ftp(self, path: str) -> str:
         return self.ftp_base + quote(path)
@@ -102,6 +112,7 @@ def file_record(dataset: Dataset, file: DataFile, links: Links) -> dict[str, Any
         "md5": file.md5_computed,
         "download_count": file.download_count,
         "download_url": links.download(file),
+        "md5_url": links.md5(file),
         "open_access": is_open(dataset),
         "ftp_path": path if is_open(dataset) else None,
         "ftp_url": links.ftp(path) if is_open(dataset) else None,

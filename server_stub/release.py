@@ -869,7 +869,7 @@ def public_file_urls(
                 "file_id": file.file_id,
                 "name": public_name(file),
                 "https_url": links.download(file),
-                "md5_url": links.download(file).removesuffix("/download") + "/md5",
+                "md5_url": links.md5(file),
                 "ftp_path": path if public else None,
                 "ftp_url": links.ftp(path) if public else None,
             }

@@ -1,6 +1,11 @@
 """Downloads of released data files over HTTP(S), resumable with Range requests.
 
-``GET /public/files/{file_id}/download`` streams a released file:
+``GET /public/files/{file_id}/{public name}`` (``…/OMIX006457-01/OMIX006457-01.fq.gz``)
+streams a released file. The address ends with the public name, the same name
+as in the FTP tree (``/OMIX/OMIX006457/OMIX006457-01.fq.gz``), so a plain
+``wget URL`` saves it under that name; ``URL + ".md5"`` is its md5sum-format
+companion, so ``wget URL && wget URL.md5 && md5sum -c *.md5`` verifies it.
+The file is served:
 
 * open access: to anyone;
 * controlled access: only with the bearer token of the dataset's owner or of
@@ -19,7 +24,13 @@ or a range starting at 0); continuations (``Range: bytes=N-`` with N > 0) and
 HEAD requests do not count, so a download resumed any number of times, or
 split by an accelerator into parallel ranges, counts once.
 
-``GET /public/files/{file_id}/md5`` answers the md5sum line of the file.
+``GET /public/files/{file_id}/{public name}.md5`` answers the md5sum line of
+the file (``<md5>  <public name>``, as the FTP tree's ``.md5`` files); like
+the MD5 in the public file list it needs no sign-in.
+
+The first addresses, ``…/{file_id}/download`` and ``…/{file_id}/md5``, stay
+as aliases (same rules, same counting) for clients that built them; they name
+the new address in a ``Link: <…>; rel="canonical"`` header.
 """
 
 from __future__ import annotations
@@ -41,7 +52,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from starlette.types import Receive, Scope, Send
 
-from server_stub import release
+from server_stub import catalog, release
 from server_stub.accounts import user_for_token
 from server_stub.api.access import approved
 from server_stub.api.deps import DatabaseDep, SettingsDep
@@ -194,6 +205,10 @@ def _optional_token(
     return credentials.credentials if credentials and credentials.credentials else None
 
 
+def _not_found(file_id: str) -> ApiError:
+    return ApiError(404, "file_not_found", f"No released file '{file_id}'.")
+
+
 def _released_file(session: Session, file_id: str) -> DataFile:
     file = session.scalar(
         select(DataFile)
@@ -202,7 +217,7 @@ def _released_file(session: Session, file_id: str) -> DataFile:
         .options(selectinload(DataFile.dataset))
     )
     if file is None:
-        raise ApiError(404, "file_not_found", f"No released file '{file_id}'.")
+        raise _not_found(file_id)
     return file
 
 
@@ -300,14 +315,13 @@ def _prepare(
         return plan
 
 
-@router.get("/{file_id}/download", response_model=None)
-@router.head("/{file_id}/download", response_model=None, include_in_schema=False)
-async def download(
+async def _serve(
     file_id: str,
     request: Request,
-    database: DatabaseDep,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(_optional_token)],
+    database: Database,
+    settings: Settings,
+    token: str | None,
+    extra_headers: dict[str, str] | None = None,
 ) -> Response:
     """The file's bytes (``200`` or ``206``), resumable; see the module documentation."""
     head = request.method == "HEAD"
@@ -322,6 +336,7 @@ async def download(
         head,
     )
     headers = {
+        **(extra_headers or {}),
         "accept-ranges": "bytes",
         "etag": plan.etag,
         "last-modified": format_datetime(plan.modified.astimezone(UTC), usegmt=True),
@@ -345,10 +360,66 @@ async def download(
     return FileRangeResponse(plan.path, wanted.start, wanted.length, 206, headers, not head)
 
 
-@router.get("/{file_id}/md5", response_class=PlainTextResponse)
-def md5(file_id: str, database: DatabaseDep) -> PlainTextResponse:
-    """``<md5>  <public name>`` (md5sum format) of a released file."""
+def _md5_response(line: str, name: str) -> PlainTextResponse:
+    """The md5sum line as a small text file named ``<name>.md5``."""
+    headers = {"content-disposition": f'attachment; filename="{name}.md5"'}
+    return PlainTextResponse(line, headers=headers)
+
+
+def _md5_of(database: Database, file_id: str) -> tuple[str, str]:
+    """``(md5sum line, public name)`` of a released file."""
     with database.session() as session:
         file = _released_file(session, file_id)
-        line = release.md5_line(file)
-    return PlainTextResponse(line)
+        return release.md5_line(file), public_name(file)
+
+
+def _canonical(database: Database, settings: Settings, file_id: str, base: str) -> str:
+    with database.session() as session:
+        file = _released_file(session, file_id)
+        return catalog.Links.for_request(settings, base).download(file)
+
+
+@router.get("/{file_id}/download", response_model=None)
+@router.head("/{file_id}/download", response_model=None, include_in_schema=False)
+async def download(
+    file_id: str,
+    request: Request,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_optional_token)],
+) -> Response:
+    """The first download address, kept for existing clients: same bytes and rules."""
+    base = str(request.base_url)
+    canonical = await asyncio.to_thread(_canonical, database, settings, file_id, base)
+    link = {"link": f'<{canonical}>; rel="canonical"'}
+    return await _serve(file_id, request, database, settings, token, link)
+
+
+@router.get("/{file_id}/md5", response_class=PlainTextResponse)
+def md5(file_id: str, database: DatabaseDep) -> PlainTextResponse:
+    """``<md5>  <public name>`` (md5sum format): the first address of the ``.md5``."""
+    line, name = _md5_of(database, file_id)
+    return _md5_response(line, name)
+
+
+@router.get("/{file_id}/{name}", response_model=None)
+@router.head("/{file_id}/{name}", response_model=None, include_in_schema=False)
+async def named(
+    file_id: str,
+    name: str,
+    request: Request,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_optional_token)],
+) -> Response:
+    """The file under its public name, or its ``.md5`` companion; other names: ``404``.
+
+    The public name is checked before the ``.md5`` form, so a file whose own
+    suffix is ``.md5`` is still served, its companion being ``….md5.md5``.
+    """
+    line, public = await asyncio.to_thread(_md5_of, database, file_id)
+    if name == public:
+        return await _serve(file_id, request, database, settings, token)
+    if name == f"{public}.md5":
+        return _md5_response(line, public)
+    raise _not_found(file_id)

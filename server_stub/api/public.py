@@ -61,7 +61,11 @@ class PublicFile(BaseModel):
     md5: str | None
     download_count: int
     download_url: str
-    """HTTPS download; controlled files need a token of an approved data user."""
+    """HTTPS download ``…/files/<file id>/<name>``, ending with the public name so
+    ``wget`` saves it under that name; controlled files need a token of an
+    approved data user."""
+    md5_url: str
+    """``download_url + ".md5"``: the md5sum line (``<md5>  <name>``), as on FTP."""
     open_access: bool
     ftp_path: str | None
     """Path on the anonymous FTP endpoint (open access only)."""

@@ -236,7 +236,10 @@ def test_dataset_detail_lists_files_with_download_and_ftp(catalog: Catalog) -> N
     assert first["size"] == 200
     assert first["suffix"] == "txt"
     assert first["download_count"] == 0
-    assert first["download_url"].endswith(f"/api/v1/public/files/{accession}-01/download")
+    download = f"/api/v1/public/files/{accession}-01/{accession}-01.txt"
+    assert first["download_url"].endswith(download)
+    assert first["md5_url"] == first["download_url"] + ".md5"
+    assert second["download_url"].endswith(f"/{accession}-02/{accession}-02.fragments.tar.gz")
     assert first["ftp_path"] == f"/OMIX/{accession}/{accession}-01.txt"
     assert second["ftp_path"] == f"/OMIX/{accession}/{accession}-02.fragments.tar.gz"
     assert second["suffix"] == "fragments.tar.gz"
@@ -285,7 +288,7 @@ def test_jsonld_is_a_schema_org_dataset(catalog: Catalog) -> None:
     }
     text, archive = record["distribution"]
     assert text["@type"] == "DataDownload"
-    assert text["contentUrl"].endswith(f"/api/v1/public/files/{accession}-01/download")
+    assert text["contentUrl"].endswith(f"/api/v1/public/files/{accession}-01/{accession}-01.txt")
     assert text["encodingFormat"] == "text/plain"
     assert text["contentSize"] == "200 B"
     assert archive["encodingFormat"] == "application/gzip"

@@ -3,6 +3,7 @@ reviewer links, the 404 page; English and Chinese; the Chinese catalog."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from tests.support.catalog import (
 )
 from tests.support.catalog import open_database as open_db
 from tests.support.server import ServerProcess
+from tests.support.web import sign_in
 
 WEB = Path(i18n.__file__).parent
 
@@ -137,7 +139,10 @@ def test_dataset_page_files_links_and_jsonld(site: Site) -> None:
     assert f"{site.open}-01" in page
     assert "221 B" in page
     assert "557.28 MB" in page
-    assert f'href="{site.server.url}/api/v1/public/files/{site.open}-01/download"' in page
+    files = f"{site.server.url}/api/v1/public/files"
+    assert f'href="{files}/{site.open}-01/{site.open}-01.txt"' in page
+    assert f'href="{files}/{site.open}-01/{site.open}-01.txt.md5"' in page
+    assert f'<code title="MD5 of {site.open}-01.txt">{hashlib.md5(b"x" * 221).hexdigest()}<' in page
     assert f"/OMIX/{site.open}/{site.open}-02.csv" in page
     match = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
     assert match is not None
@@ -150,7 +155,7 @@ def test_dataset_page_files_links_and_jsonld(site: Site) -> None:
 def test_controlled_dataset_page_has_no_download_link(site: Site) -> None:
     page = site.get(f"/datasets/{site.controlled}").text
     assert 'id="controlled-note"' in page
-    assert "/download" not in page
+    assert "/download" not in page and "/api/v1/public/files/" not in page
     assert "10.81 KB" in page
     zh = site.get(f"/datasets/{site.controlled}?lang=zh").text
     assert "受控访问" in zh
@@ -200,6 +205,7 @@ def test_review_link_shows_metadata_never_downloads(site: Site) -> None:
     assert "Rice awaiting curation" in page
     assert f"{site.waiting}-01" in page
     assert "/download" not in page and "ftp://" not in page and "/OMIX/" not in page
+    assert "/api/v1/public/files/" not in page and ".md5" not in page
     assert response.headers["cache-control"] == "no-store"
     assert "审稿预览" in site.get(f"/review/{token}?lang=zh").text
 
@@ -224,18 +230,10 @@ def test_curation_needs_a_curator_sign_in(site: Site) -> None:
     assert page.status_code == 200
     assert 'action="/curation/login"' in page.text
     http = requests.Session()
-    wrong = http.post(
-        f"{site.server.url}/curation/login",
-        data={"email": "curator@example.org", "password": "wrong-password"},
-        timeout=30,
-    )
+    wrong = sign_in(http, site.server.url, "curator@example.org", "wrong-password")
     assert wrong.status_code == 401
     assert "Wrong email or password." in wrong.text
-    signed_in = http.post(
-        f"{site.server.url}/curation/login",
-        data={"email": "curator@example.org", "password": DEFAULT_PASSWORD},
-        timeout=30,
-    )
+    signed_in = sign_in(http, site.server.url, "curator@example.org", DEFAULT_PASSWORD)
     assert signed_in.status_code == 200
     assert "Waiting for curation" in signed_in.text
     assert site.waiting in signed_in.text
@@ -248,11 +246,7 @@ def test_curation_needs_a_curator_sign_in(site: Site) -> None:
 
 def test_submitter_is_not_a_curator(site: Site) -> None:
     http = requests.Session()
-    response = http.post(
-        f"{site.server.url}/curation/login",
-        data={"email": "submitter@example.org", "password": DEFAULT_PASSWORD},
-        timeout=30,
-    )
+    response = sign_in(http, site.server.url, "submitter@example.org", DEFAULT_PASSWORD)
     assert response.status_code == 403
     assert "Curators only" in response.text
 
@@ -328,11 +322,7 @@ def test_curator_approves_and_returns_from_the_page(site: Site) -> None:
         url=site.server.database_url,
     )
     http = requests.Session()
-    page = http.post(
-        f"{site.server.url}/curation/login?lang=en",
-        data={"email": "curator@example.org", "password": DEFAULT_PASSWORD},
-        timeout=30,
-    )
+    page = sign_in(http, site.server.url, "curator@example.org", DEFAULT_PASSWORD, "?lang=en")
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
     assert csrf is not None
     approved = http.post(
