@@ -4,12 +4,21 @@ Signing in posts email and password and gets an HttpOnly cookie holding an
 ordinary API token (stored hashed like every other token), so signing out
 or changing the password ends it the same way. Forms carry a token derived
 from the session (CSRF), and the cookie is ``SameSite=Lax``.
+
+The sign-in form has no session to derive a token from, yet a forged
+cross-site sign-in (login CSRF: the curator's browser silently signed in to
+an account of the attacker's) must fail too. It uses the double-submit
+pattern: the form page sets a random token in a ``SameSite=Strict``,
+HttpOnly cookie and the same value in a hidden field; the post must carry
+both, equal (``hmac.compare_digest``). Another site can neither read the
+cookie nor make the browser send it, so its post is refused.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -23,15 +32,56 @@ from server_stub.api.deps import SessionDep, SettingsDep
 from server_stub.errors import ApiError
 from server_stub.models import AuthToken, User, utcnow
 from server_stub.security import new_token, token_digest
+from server_stub.text_rules import MultiLine, Secret, SingleLine
 from server_stub.web.render import gettext, message_page, render
 
 router = APIRouter(prefix="/curation", include_in_schema=False)
 
 COOKIE = "omix_session"
+LOGIN_COOKIE = "omix_login_csrf"
+"""The sign-in form's pre-session token (double submit, see the module docstring)."""
+LOGIN_TOKEN_MAX = 64
 
 
 def csrf_token(session_token: str) -> str:
     return hashlib.sha256(f"omix-csrf:{session_token}".encode()).hexdigest()
+
+
+def _login_page(
+    request: Request,
+    status_code: int = 200,
+    error: str | None = None,
+    email: str | None = None,
+) -> Response:
+    """The sign-in form with its pre-session token (the visitor's, or a new one)."""
+    token = request.cookies.get(LOGIN_COOKIE, "")
+    if not token or len(token) > LOGIN_TOKEN_MAX:
+        token = secrets.token_urlsafe(32)
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        nav="curation",
+        error=error,
+        email=email,
+        login_csrf=token,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/curation",
+    )
+    return response
+
+
+def _login_token_ok(request: Request, posted: str) -> bool:
+    cookie = request.cookies.get(LOGIN_COOKIE, "")
+    if not cookie or not posted or len(cookie) > LOGIN_TOKEN_MAX:
+        return False
+    return hmac.compare_digest(cookie.encode(), posted.encode())
 
 
 def _signed_in(request: Request, session: Session) -> tuple[User, str] | None:
@@ -53,7 +103,7 @@ def _page(
 ) -> Response:
     signed_in = _signed_in(request, session)
     if signed_in is None:
-        return render(request, "login.html", nav="curation")
+        return _login_page(request)
     user, token = signed_in
     if not user.is_curator:
         _ = gettext(request)
@@ -94,10 +144,17 @@ def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    email: Annotated[str, Form(max_length=254)],
-    password: Annotated[str, Form(max_length=1024)],
+    email: Annotated[SingleLine, Form(max_length=254)],
+    password: Annotated[Secret, Form(max_length=1024)],
+    csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     _ = gettext(request)
+    if not _login_token_ok(request, csrf):
+        text = _(
+            "This sign-in did not come from this site's sign-in form, or the form has "
+            "expired. Sign in again from this page."
+        )
+        return _login_page(request, status_code=403, error=text, email=email)
     try:
         user = authenticate(session, email, password)
     except ApiError as error:
@@ -105,9 +162,7 @@ def login(
         text = {
             "too_many_attempts": _("Too many failed sign-ins; wait a moment and try again."),
         }.get(error.code, _("Wrong email or password."))
-        return render(
-            request, "login.html", status_code=error.status, nav="curation", error=text, email=email
-        )
+        return _login_page(request, status_code=error.status, error=text, email=email)
     token, digest = new_token()
     expires_at = utcnow() + settings.token_lifetime
     session.add(AuthToken(user_id=user.id, token_hash=digest, expires_at=expires_at))
@@ -121,6 +176,7 @@ def login(
         secure=request.url.scheme == "https",
         path="/",
     )
+    response.delete_cookie(LOGIN_COOKIE, path="/curation")
     return response
 
 
@@ -197,7 +253,7 @@ def return_dataset(
     accession: str,
     request: Request,
     session: SessionDep,
-    message: Annotated[str, Form(max_length=4000)],
+    message: Annotated[MultiLine, Form(max_length=4000)],
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
     return _decide(request, session, accession, csrf, message.strip() or "-")
