@@ -3,6 +3,9 @@
 The user guide forbids spaces and special characters in uploaded file names
 and in the folders that hold them. Both the client's pre-flight check and the
 server's listing use :func:`check_path`, so the two can never disagree.
+A refused name is offered a replacement (:func:`safe_name`) that keeps it
+recognisable; the desktop's Prepare screen, ``omix-upload`` and the FTP
+server's refusals all suggest the same one.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import PurePosixPath
 
 ALLOWED_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+_REFUSED_RUN = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME_LENGTH = 255
 
 
@@ -87,3 +92,31 @@ def check_path(path: str) -> NameVerdict:
         if not verdict.ok:
             return verdict
     return NameVerdict()
+
+
+def safe_name(name: str) -> str:
+    """A name :func:`check_name` accepts, close to ``name``.
+
+    Every refused character becomes ``_``, runs of ``_`` collapse, and a name
+    too long is cut before its extension so ``.fastq.gz`` survives.
+    """
+    if check_name(name).ok:
+        return name
+    cleaned = _REFUSED_RUN.sub("_", name).strip("_")
+    cleaned = re.sub(r"_{2,}", "_", cleaned)
+    if set(cleaned) <= {"."}:
+        cleaned = "file"
+    elif cleaned.startswith("."):  # "样本.fq" keeps its extension, not a hidden name
+        cleaned = "file" + cleaned
+    if len(cleaned) > MAX_NAME_LENGTH:
+        stem, dot, suffix = cleaned.partition(".")
+        keep = MAX_NAME_LENGTH - len(dot + suffix)
+        cleaned = stem[: max(1, keep)] + dot + suffix if keep > 0 else cleaned[:MAX_NAME_LENGTH]
+    if not check_name(cleaned).ok:  # e.g. a leading dot the rule refuses
+        cleaned = "file_" + cleaned.lstrip(".")
+    return cleaned
+
+
+def safe_path(path: PurePosixPath) -> PurePosixPath:
+    """``path`` with each refused component replaced by :func:`safe_name`."""
+    return PurePosixPath(*(safe_name(part) for part in path.parts))

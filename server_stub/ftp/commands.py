@@ -48,6 +48,7 @@ from server_stub.ftp.hashing_io import (
     md5_of_range,
 )
 from server_stub.ftp.jail import ROOT, JailError, home_folder, normalize, real_path, record_path
+from server_stub.ftp.name_rule import REFUSED, name_refusal
 from server_stub.ftp.tls import NOT_CONFIGURED, data_context, is_secure, server_context
 
 log = logging.getLogger(__name__)
@@ -697,6 +698,10 @@ class OmixFtpServer(aioftp.Server):
         if virtual == ROOT:
             connection.response("550", "/ already exists.")
             return True
+        refusal = name_refusal(virtual, "folder")
+        if refusal is not None:
+            connection.response(REFUSED, refusal)
+            return True
         try:
             await self.blocking(os.mkdir, real)
         except FileExistsError:
@@ -766,6 +771,10 @@ class OmixFtpServer(aioftp.Server):
         assert session.user_id is not None
         if virtual == ROOT or await self.blocking(os.path.lexists, real):
             connection.response("553", f"{virtual} already exists; choose another name.")
+            return True
+        refusal = name_refusal(virtual, "new")
+        if refusal is not None:
+            connection.response(REFUSED, refusal)
             return True
         if not await self.blocking(os.path.isdir, real.parent):
             connection.response("553", f"{virtual.parent}: no such folder.")
@@ -900,6 +909,10 @@ class OmixFtpServer(aioftp.Server):
         virtual, real = self.resolve(connection, str(rest))
         if virtual == ROOT:
             connection.response("553", "Give a file name to upload to.")
+            return True
+        refusal = name_refusal(virtual)
+        if refusal is not None:
+            connection.response(REFUSED, refusal)
             return True
         stat = await self._stat(real)
         if stat is not None and not stat_module.S_ISREG(stat.st_mode):

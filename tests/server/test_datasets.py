@@ -20,6 +20,7 @@ from tests.support.submission import (
     ftp_login,
     ftp_put,
     home_of,
+    left_over,
     md5,
     online_upload,
     server_database,
@@ -296,8 +297,9 @@ def test_file_without_a_known_md5_is_hashed_in_the_background(
 def test_names_with_spaces_are_refused_with_the_reason(
     server: ServerProcess, user: ApiUser
 ) -> None:
-    ftp_put(server, user, "FTP upload test/F13_S1.tar", b"abc")
     ftp_put(server, user, "good.txt", b"abc")
+    # the FTP door refuses such names now; one left from before is still refused here
+    left_over(server, user, "FTP upload test/F13_S1.tar", b"abc")
     body = dataset_body(
         bioproject(user),
         [

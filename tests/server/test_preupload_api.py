@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.accounts import ApiUser
 from tests.support.server import ServerProcess
-from tests.support.submission import error_of, ftp_put, home_of, md5, wait_for
+from tests.support.submission import error_of, ftp_put, home_of, left_over, md5, wait_for
 
 
 def _listing(user: ApiUser) -> list[dict[str, object]]:
@@ -42,8 +42,8 @@ def test_listing_shows_name_path_size_last_edit_and_server_md5(
 def test_names_and_folders_with_spaces_or_special_characters_are_flagged(
     server: ServerProcess, user: ApiUser
 ) -> None:
-    ftp_put(server, user, "FTP upload test/F13_S1.tar", b"a")
-    ftp_put(server, user, "F13_S1(1).tar", b"b")
+    left_over(server, user, "FTP upload test/F13_S1.tar", b"a")
+    left_over(server, user, "F13_S1(1).tar", b"b")
     rows = {row["path"]: row for row in _listing(user)}
     folder = rows["FTP upload test/F13_S1.tar"]
     assert folder["valid"] is False

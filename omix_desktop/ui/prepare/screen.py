@@ -44,8 +44,7 @@ from omix_desktop.transfer import (
 from omix_desktop.ui.base import Screen, message_label, show_message
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.prepare.model import Column, PreparedFile, PrepareModel
-from omix_desktop.ui.prepare.naming import safe_name, safe_path
-from omix_wire.naming import check_path
+from omix_wire.naming import check_path, safe_name, safe_path
 
 REHASH_LIMIT = 3
 """Times a file that changed while it was hashed is hashed again before giving up."""
