@@ -14,8 +14,51 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from server_stub.errors import ApiError
+
+
+def _has_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(value) for value in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_has_nul(value) for value in parameters)
+    return False
+
+
+def refuse_nul(
+    _connection: Any,
+    _cursor: Any,
+    _statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> None:
+    """Last line behind :mod:`server_stub.text_rules`: no NUL reaches either database.
+
+    PostgreSQL cannot store NUL in text and its driver raises (a 500), SQLite
+    stores it: a value no request model checked would behave differently on
+    the two. Refusing here gives one answer on both, without a field name
+    (the request models name it; this only catches what they missed).
+    """
+    if _has_nul(parameters):
+        raise ApiError(
+            422,
+            "invalid_character",
+            "The request contains a NUL character (U+0000), which is not allowed; "
+            "remove it and send the request again.",
+            character="U+0000",
+        )
+
 
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    event.listen(engine, "before_cursor_execute", refuse_nul)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

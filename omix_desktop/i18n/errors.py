@@ -96,6 +96,12 @@ def _api_texts() -> dict[str, Text]:
                 "This is not a valid email address. Use the form name@example.org."
             )
         ),
+        "invalid_character": t(
+            lambda tr: tr.gettext(
+                "The text contains a control character ({character}) that is not allowed "
+                "here. Remove it (it often comes with pasted text) and try again."
+            )
+        ),
         "invalid_path": t(
             lambda tr: tr.gettext(
                 "The path is not accepted. Use only letters, digits, '.', '_' and '-' in file "

@@ -26,6 +26,7 @@ from server_stub.models_release import (
     AccessRequest,
     AccessRequestStatus,
 )
+from server_stub.text_rules import MultiLine, SingleLine
 from server_stub.validation import CodedValueError
 
 router = APIRouter(tags=["controlled access"])
@@ -34,7 +35,7 @@ MIN_PURPOSE = 10
 
 
 class AccessRequestIn(BaseModel):
-    purpose: str = Field(max_length=PURPOSE_MAX)
+    purpose: MultiLine = Field(max_length=PURPOSE_MAX)
     """What the data will be used for (at least a sentence)."""
 
     @field_validator("purpose")
@@ -51,7 +52,7 @@ class AccessRequestIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    message: str = Field(default="", max_length=DECISION_MESSAGE_MAX)
+    message: MultiLine = Field(default="", max_length=DECISION_MESSAGE_MAX)
     """Optional note to the requester (why rejected, conditions…)."""
 
 
@@ -128,7 +129,7 @@ def approved(session: Session, dataset: Dataset, user: User) -> bool:
     response_model=AccessRequestOut,
 )
 def request_access(
-    accession: str, body: AccessRequestIn, user: UserDep, session: SessionDep
+    accession: SingleLine, body: AccessRequestIn, user: UserDep, session: SessionDep
 ) -> AccessRequestOut:
     """Ask the submitter for access to a released controlled dataset.
 
@@ -194,7 +195,10 @@ def my_requests(user: UserDep, session: SessionDep) -> list[AccessRequestOut]:
 
 @router.get("/datasets/{accession}/access-requests", response_model=list[AccessRequestOut])
 def dataset_requests(
-    accession: str, user: UserDep, session: SessionDep, status: AccessRequestStatus | None = None
+    accession: SingleLine,
+    user: UserDep,
+    session: SessionDep,
+    status: AccessRequestStatus | None = None,
 ) -> list[AccessRequestOut]:
     """The owner's view of the requests for one dataset (``?status=pending`` to filter)."""
     dataset = release.owned_dataset(session, user, accession)
@@ -241,7 +245,7 @@ def _decide(
     response_model=AccessRequestOut,
 )
 def approve(
-    accession: str,
+    accession: SingleLine,
     request_id: int,
     user: UserDep,
     session: SessionDep,
@@ -257,7 +261,7 @@ def approve(
     response_model=AccessRequestOut,
 )
 def reject(
-    accession: str,
+    accession: SingleLine,
     request_id: int,
     user: UserDep,
     session: SessionDep,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field, field_validator
 from sqlalchemy import update
 
 from server_stub.accounts import authenticate, find_user, normalize_email
@@ -13,6 +14,7 @@ from server_stub.api.deps import SessionDep, SettingsDep, TokenDep, UserDep
 from server_stub.errors import ApiError
 from server_stub.models import AuthToken, User, utcnow
 from server_stub.security import hash_password, new_token, token_digest, verify_password
+from server_stub.text_rules import Secret, SingleLine, check_single_line, single_line_before
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
 
@@ -56,8 +58,12 @@ class Profile(BaseModel):
 
 
 class RegisterRequest(Profile):
-    email: EmailStr = Field(max_length=254)
-    password: str = Field(min_length=MIN_PASSWORD, max_length=1024)
+    """The profile's text is single-line here, not in :class:`UserOut` (what is stored)."""
+
+    email: Annotated[EmailStr, BeforeValidator(single_line_before)] = Field(max_length=254)
+    password: Secret = Field(min_length=MIN_PASSWORD, max_length=1024)
+
+    _single_line = field_validator(*Profile.model_fields)(check_single_line)
 
 
 class UserOut(Profile):
@@ -68,8 +74,8 @@ class UserOut(Profile):
 
 
 class LoginRequest(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=1024)
+    email: SingleLine = Field(max_length=254)
+    password: Secret = Field(max_length=1024)
 
 
 class LoginResponse(BaseModel):
@@ -80,8 +86,8 @@ class LoginResponse(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    current_password: str = Field(max_length=1024)
-    new_password: str = Field(min_length=MIN_PASSWORD, max_length=1024)
+    current_password: Secret = Field(max_length=1024)
+    new_password: Secret = Field(min_length=MIN_PASSWORD, max_length=1024)
 
 
 def user_out(user: User) -> UserOut:

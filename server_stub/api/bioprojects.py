@@ -10,13 +10,14 @@ from sqlalchemy import select
 
 from server_stub.api.deps import SessionDep, UserDep
 from server_stub.models import BioProject
+from server_stub.text_rules import MultiLine, SingleLine
 
 router = APIRouter(prefix="/bioprojects", tags=["bioprojects"])
 
 
 class BioProjectCreate(BaseModel):
-    title: str = Field(max_length=500)
-    description: str = Field(default="", max_length=10000)
+    title: SingleLine = Field(max_length=500)
+    description: MultiLine = Field(default="", max_length=10000)
 
     @field_validator("title")
     @classmethod

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from server_stub import release
 from server_stub.api.deps import CuratorDep, SessionDep, UserDep
 from server_stub.models import Dataset
+from server_stub.text_rules import MultiLine, SingleLine
 
 router = APIRouter(tags=["curation"])
 
@@ -43,7 +44,7 @@ class CurationItem(BaseModel):
 
 
 class ReturnRequest(BaseModel):
-    message: str = Field(max_length=release.CURATION_MESSAGE_MAX)
+    message: MultiLine = Field(max_length=release.CURATION_MESSAGE_MAX)
     """What the submitter should change (shown to them with the dataset)."""
 
 
@@ -76,7 +77,7 @@ def queue(curator: CuratorDep, session: SessionDep) -> list[CurationItem]:
 
 
 @router.post("/curation/{accession}/approve", response_model=CurationItem)
-def approve(accession: str, curator: CuratorDep, session: SessionDep) -> CurationItem:
+def approve(accession: SingleLine, curator: CuratorDep, session: SessionDep) -> CurationItem:
     """``Curated``; only once every file is archived (else ``409 files_not_archived``).
 
     A dataset whose release date has come is released right after.
@@ -89,14 +90,14 @@ def approve(accession: str, curator: CuratorDep, session: SessionDep) -> Curatio
 
 @router.post("/curation/{accession}/return", response_model=CurationItem)
 def return_dataset(
-    accession: str, body: ReturnRequest, curator: CuratorDep, session: SessionDep
+    accession: SingleLine, body: ReturnRequest, curator: CuratorDep, session: SessionDep
 ) -> CurationItem:
     """``Returned`` with a message for the submitter, who fixes and resubmits it."""
     return curation_item(release.return_to_submitter(session, accession, curator, body.message))
 
 
 @router.post("/datasets/{accession}/resubmit", response_model=CurationItem)
-def resubmit(accession: str, user: UserDep, session: SessionDep) -> CurationItem:
+def resubmit(accession: SingleLine, user: UserDep, session: SessionDep) -> CurationItem:
     """The owner sends a returned dataset back to the curators (``409 not_returned`` else)."""
     dataset = release.owned_dataset(session, user, accession)
     return curation_item(release.resubmit(session, dataset))

@@ -21,6 +21,7 @@ from server_stub import datasets_service as service
 from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
 from server_stub.errors import ApiError
 from server_stub.models import Access, DataFile, Dataset, FileStatus, utcnow
+from server_stub.text_rules import MultiLine, SingleLine
 from server_stub.validation import CodedValueError, Problems
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -82,16 +83,16 @@ class FileSourceIn(BaseModel):
     source: Literal["ftp", "http"]
     path: str | None = Field(default=None, max_length=1024)
     """``ftp``: the path as listed by ``GET /preupload/files``."""
-    upload: str | None = Field(default=None, max_length=64)
+    upload: SingleLine | None = Field(default=None, max_length=64)
     """``http``: the token returned by ``POST /uploads``."""
 
 
 class FileIn(FileSourceIn):
-    title: str = Field(max_length=500)
+    title: SingleLine = Field(max_length=500)
     samples: int = Field(ge=1, le=1_000_000_000)
     """Number of samples, or of files inside an archive (tar/zip)."""
-    md5: str = Field(max_length=64)
-    data_type: str = Field(max_length=100)
+    md5: SingleLine = Field(max_length=64)
+    data_type: SingleLine = Field(max_length=100)
 
     _title = field_validator("title")(_required)
     _md5 = field_validator("md5")(_md5)
@@ -99,19 +100,19 @@ class FileIn(FileSourceIn):
 
 
 class DatasetCreate(BaseModel):
-    title: str = Field(max_length=500)
-    description: str = Field(max_length=20000)
-    organism: str = Field(max_length=255)
+    title: SingleLine = Field(max_length=500)
+    description: MultiLine = Field(max_length=20000)
+    organism: SingleLine = Field(max_length=255)
     """A name from ``GET /reference/organisms``, or ``mixed sample``."""
     human_genetic_resource: bool = False
-    data_type: str = Field(max_length=100)
-    data_subtype: str = Field(max_length=100)
+    data_type: SingleLine = Field(max_length=100)
+    data_subtype: SingleLine = Field(max_length=100)
     access: Access
-    bioproject: str = Field(max_length=32)
+    bioproject: SingleLine = Field(max_length=32)
     """Accession of one of the user's BioProjects (``PRJCA000681``)."""
     release_date: date | None = None
     """Defaults to the day of submission."""
-    most_registration_number: str = Field(default="", max_length=100)
+    most_registration_number: SingleLine = Field(default="", max_length=100)
     terms_accepted: bool
     files: list[FileIn] = Field(max_length=MAX_FILES_PER_REQUEST)
 
@@ -137,16 +138,16 @@ class DatasetCreate(BaseModel):
 class DatasetUpdate(BaseModel):
     """Only the fields given change. After release only ``most_registration_number``."""
 
-    title: str | None = Field(default=None, max_length=500)
-    description: str | None = Field(default=None, max_length=20000)
-    organism: str | None = Field(default=None, max_length=255)
+    title: SingleLine | None = Field(default=None, max_length=500)
+    description: MultiLine | None = Field(default=None, max_length=20000)
+    organism: SingleLine | None = Field(default=None, max_length=255)
     human_genetic_resource: bool | None = None
-    data_type: str | None = Field(default=None, max_length=100)
-    data_subtype: str | None = Field(default=None, max_length=100)
+    data_type: SingleLine | None = Field(default=None, max_length=100)
+    data_subtype: SingleLine | None = Field(default=None, max_length=100)
     access: Access | None = None
-    bioproject: str | None = Field(default=None, max_length=32)
+    bioproject: SingleLine | None = Field(default=None, max_length=32)
     release_date: date | None = None
-    most_registration_number: str | None = Field(default=None, max_length=100)
+    most_registration_number: SingleLine | None = Field(default=None, max_length=100)
 
     _text = field_validator(
         "title", "description", "organism", "bioproject", "data_type", "data_subtype"
@@ -159,10 +160,10 @@ class FilesAdd(BaseModel):
 
 
 class FileUpdate(BaseModel):
-    title: str | None = Field(default=None, max_length=500)
+    title: SingleLine | None = Field(default=None, max_length=500)
     samples: int | None = Field(default=None, ge=1, le=1_000_000_000)
-    data_type: str | None = Field(default=None, max_length=100)
-    md5: str | None = Field(default=None, max_length=64)
+    data_type: SingleLine | None = Field(default=None, max_length=100)
+    md5: SingleLine | None = Field(default=None, max_length=64)
     """A corrected MD5 is compared with the computed one at once."""
     reselect: FileSourceIn | None = None
     """For a failed or missing file only: take a newly uploaded copy instead."""
@@ -359,8 +360,8 @@ def list_mine(
     session: SessionDep,
     database: DatabaseDep,
     settings: SettingsDep,
-    q: Annotated[str, Query(max_length=200)] = "",
-    sort: Annotated[str, Query(max_length=40)] = "-updated_at",
+    q: Annotated[SingleLine, Query(max_length=200)] = "",
+    sort: Annotated[SingleLine, Query(max_length=40)] = "-updated_at",
 ) -> list[DatasetRow]:
     """My submissions. ``q`` matches accession, title or organism; ``sort`` by a
     column name (``accession``, ``title``, ``organism``, ``access``, ``status``,
@@ -414,7 +415,7 @@ def create(
 
 @router.get("/{accession}", response_model=DatasetOut)
 def read(
-    accession: str,
+    accession: SingleLine,
     user: UserDep,
     session: SessionDep,
     database: DatabaseDep,
@@ -426,7 +427,7 @@ def read(
 
 @router.patch("/{accession}", response_model=DatasetOut)
 def update(
-    accession: str,
+    accession: SingleLine,
     body: DatasetUpdate,
     user: UserDep,
     session: SessionDep,
@@ -494,7 +495,7 @@ def update(
 
 @router.post("/{accession}/files", status_code=201, response_model=DatasetOut)
 def add_files(
-    accession: str,
+    accession: SingleLine,
     body: FilesAdd,
     user: UserDep,
     session: SessionDep,
@@ -509,8 +510,8 @@ def add_files(
 
 @router.patch("/{accession}/files/{file_id}", response_model=DataFileOut)
 def update_file(
-    accession: str,
-    file_id: str,
+    accession: SingleLine,
+    file_id: SingleLine,
     body: FileUpdate,
     user: UserDep,
     session: SessionDep,
@@ -545,8 +546,8 @@ def update_file(
 
 @router.delete("/{accession}/files/{file_id}", status_code=204)
 def delete_file(
-    accession: str,
-    file_id: str,
+    accession: SingleLine,
+    file_id: SingleLine,
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
@@ -560,8 +561,8 @@ def delete_file(
 
 @router.get("/{accession}/files/{file_id}/diagnosis", response_model=FileDiagnosisOut)
 def diagnose(
-    accession: str,
-    file_id: str,
+    accession: SingleLine,
+    file_id: SingleLine,
     user: UserDep,
     session: SessionDep,
     database: DatabaseDep,
