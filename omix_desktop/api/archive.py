@@ -220,10 +220,36 @@ class ArchiveCalls:
         return self._model(Statistics, self.request("GET", "/public/statistics"))
 
     def download_url(self, file_id: str) -> str:
+        """The first download address, which servers keep as an alias.
+
+        Prefer a file's ``download_url`` from :meth:`public_dataset`: it ends
+        with the public name, as on FTP, and has its ``.md5`` beside it.
+        """
         return f"{self.server_url}/api/v1/public/files/{quote(file_id)}/download"
 
-    def file_md5(self, file_id: str) -> str:
-        text = self.request("GET", f"/public/files/{quote(file_id)}/md5").text
+    def on_this_server(self, url: str) -> str:
+        """An address the server gave, on the server this client signed in to.
+
+        The server writes its addresses with its configured public base URL
+        (a proxy, or a name this computer may not resolve); keeping the path
+        but this client's server means the bearer token the session carries
+        goes only where the user signed in.
+        """
+        marker = "/api/v1/"
+        if url.startswith(self.server_url + "/") or marker not in url:
+            return url
+        return self.server_url + marker + url.split(marker, 1)[1]
+
+    def file_md5(self, file_id: str, md5_url: str | None = None) -> str:
+        """The MD5 in a released file's md5sum-format ``.md5`` (what ``md5sum -c`` checks).
+
+        ``md5_url`` is the file list's address of the ``.md5``; without it
+        (an older server) the first address, ``…/<file id>/md5``, is asked.
+        """
+        path = f"/public/files/{quote(file_id)}/md5"
+        if md5_url and "/api/v1/" in md5_url:
+            path = "/" + md5_url.split("/api/v1/", 1)[1]  # asked of this client's server
+        text = self.request("GET", path).text
         return text.split()[0].lower() if text.strip() else ""
 
     # -- controlled access -----------------------------------------------------------

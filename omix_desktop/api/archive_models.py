@@ -242,6 +242,9 @@ class PublicFile(_Wire):
     md5: str | None = None
     download_count: int = 0
     download_url: str
+    """``…/files/<file id>/<name>``: ends with the public name, as on FTP."""
+    md5_url: str | None = None
+    """The md5sum-format ``.md5`` beside ``download_url``; ``None`` from older servers."""
     open_access: bool
     ftp_path: str | None = None
     ftp_url: str | None = None

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from omix_desktop.api.client import ApiClient
+from omix_desktop.transfer.http_download import Download, fetch
 from tests.support.accounts import ApiUser, new_user
 from tests.support.release import (
     Submitted,
@@ -253,4 +255,26 @@ def test_first_addresses_still_work(
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    assert (tmp_path / name).read_bytes() == content
+
+
+def test_desktop_client_downloads_from_the_address_the_server_gives(
+    server: ServerProcess, published: tuple[ApiUser, Submitted], tmp_path: Path
+) -> None:
+    _owner, submitted = published
+    name = f"{submitted.file_id(1)}{NAME_SUFFIX}"
+    content = submitted.files[name]
+    client = ApiClient(server.url)
+    (entry, _notes) = client.public_dataset(submitted.accession).files
+    assert entry.name == name and entry.download_url.endswith(f"/{name}")
+    assert entry.md5_url == entry.download_url + ".md5"
+    assert client.file_md5(entry.file_id, entry.md5_url) == md5(content)
+    assert client.file_md5(entry.file_id) == md5(content)  # older servers: first address
+    elsewhere = f"https://omix.example.org/api/v1/public/files/{entry.file_id}/{name}"
+    assert client.on_this_server(elsewhere) == entry.download_url
+
+    job = Download(client.on_this_server(entry.download_url), tmp_path / name, md5(content))
+    job.part.write_bytes(content[:4096])  # a cut download resumes with a Range request
+    assert fetch(client.http, job) == md5(content)
+    assert job.received == len(content) - 4096
     assert (tmp_path / name).read_bytes() == content

@@ -393,7 +393,9 @@ class ReleasedScreen(Screen):
 
     async def _download_one(self, api: ApiClient, item: Any, folder: Path) -> tuple[str, str]:
         _ = self.i18n.gettext
-        job = Download(api.download_url(item.file_id), folder / item.name, item.md5, item.size)
+        url = api.on_this_server(item.download_url)
+        expected = await self._archive_md5(api, item)
+        job = Download(url, folder / item.name, expected, item.size)
         loop = asyncio.get_running_loop()
 
         def progress(done: int, total: int) -> None:
@@ -411,6 +413,18 @@ class ReleasedScreen(Screen):
                 return item.file_id, ""
         self._set_state(item.file_id, fill(_("Verified, MD5 {md5}"), {"md5": md5}))
         return item.file_id, md5
+
+    async def _archive_md5(self, api: ApiClient, item: Any) -> str | None:
+        """The MD5 of the file's ``.md5`` companion, the one ``md5sum -c`` users check.
+
+        Falls back to the file list's MD5 when the ``.md5`` cannot be read,
+        so a hiccup there does not stop a download that can still be verified.
+        """
+        try:
+            md5 = await asyncio.to_thread(api.file_md5, item.file_id, item.md5_url)
+        except ApiError:
+            md5 = ""
+        return md5 or item.md5
 
     def _download_error(self, error: DownloadError) -> str:
         _ = self.i18n.gettext
