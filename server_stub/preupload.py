@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from omix_wire.naming import NameVerdict, check_path
+from omix_wire.naming import MAX_NAME_LENGTH, NameVerdict, check_name, check_path
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import ApiError
@@ -47,8 +47,8 @@ def clean_relative(path: str, field: str | None = "path") -> str:
         raise invalid_path("The path is empty.", field)
     if "\x00" in path:
         raise invalid_path("The path contains a NUL character.", field)
-    if len(path) > MAX_PATH_LENGTH:
-        raise invalid_path(f"The path is longer than {MAX_PATH_LENGTH} characters.", field)
+    if _utf8_length(path) > MAX_PATH_LENGTH:
+        raise invalid_path(f"The path is longer than {MAX_PATH_LENGTH} bytes.", field)
     if path.startswith(("/", "\\")) or (len(path) > 1 and path[1] == ":"):
         raise invalid_path(
             "Give the path relative to your pre-upload folder, as listed "
@@ -63,7 +63,34 @@ def clean_relative(path: str, field: str | None = "path") -> str:
                 "paths must stay inside your pre-upload folder.",
                 field,
             )
+        if _utf8_length(part) > MAX_NAME_LENGTH:
+            raise _name_too_long(part, field)
     return "/".join(parts)
+
+
+def _utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _name_too_long(part: str, field: str | None) -> ApiError:
+    """A component no file system holds (over 255 bytes): refused before any lookup.
+
+    The operating system answers such a lookup with ENAMETOOLONG, which used to
+    end the request in a 500. Such a file cannot exist, so it is the naming
+    rule's refusal (``too_long``, or the character that makes it longer in
+    bytes than in characters), not "not found".
+    """
+    verdict = check_name(part)
+    return ApiError(
+        422,
+        "invalid_name",
+        f"The path is not accepted: {verdict.describe()}. A file or folder name has at "
+        f"most {MAX_NAME_LENGTH} bytes; rename it and upload it again.",
+        field,
+        problem=str(verdict.problem or "too_long"),
+        component=part,
+        character=verdict.character,
+    )
 
 
 def resolve(settings: Settings, user_id: int, path: str, field: str | None = "path") -> Path:

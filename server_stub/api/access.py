@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from server_stub import release
-from server_stub.api.deps import SessionDep, UserDep
+from server_stub.api.deps import RowIdPath, SessionDep, UserDep
 from server_stub.errors import ApiError
 from server_stub.models import Access, Dataset, User, utcnow
 from server_stub.models_release import (
@@ -246,7 +246,7 @@ def _decide(
 )
 def approve(
     accession: SingleLine,
-    request_id: int,
+    request_id: RowIdPath,
     user: UserDep,
     session: SessionDep,
     body: DecisionIn | None = None,
@@ -262,7 +262,7 @@ def approve(
 )
 def reject(
     accession: SingleLine,
-    request_id: int,
+    request_id: RowIdPath,
     user: UserDep,
     session: SessionDep,
     body: DecisionIn | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,11 @@ def current_user(
     return user_for_token(session, token)
 
 
+def client_address(request: Request) -> str:
+    """Where a request comes from (the sign-in throttle counts per address)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 def current_curator(user: Annotated[User, Depends(current_user)]) -> User:
     if not user.is_curator:
         raise ApiError(403, "curator_only", "Only curators may do this.")
@@ -63,3 +68,11 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 UserDep = Annotated[User, Depends(current_user)]
 CuratorDep = Annotated[User, Depends(current_curator)]
 TokenDep = Annotated[str, Depends(bearer_token)]
+AddressDep = Annotated[str, Depends(client_address)]
+
+MAX_ROW_ID = 2**63 - 1
+"""The largest id a row can have (a signed 64-bit integer on both databases)."""
+RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+"""An integer id in a path: one outside 1..2^63-1 cannot exist, and would overflow the
+database driver (a 500 on SQLite); it is refused with 422 naming the parameter, like an id
+that is not a number at all."""
