@@ -3,7 +3,8 @@
 Kept apart from ``models.py`` so the release side can grow without touching
 the submission schema; importing this module registers the tables on the
 same ``Base.metadata`` (the app, the Alembic environment and the migration
-test import it). Migration ``0003`` creates them.
+test import it). Migration ``0003`` creates them, ``0005`` hashes the
+reviewer tokens.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ DECISION_MESSAGE_MAX = 4000
 class LinkCloseReason(StrEnum):
     OWNER = "owner"
     RELEASED = "released"
+    REPLACED = "replaced"
+    """The owner generated a new link (the address of the old one cannot be shown again)."""
 
 
 class AccessRequestStatus(StrEnum):
@@ -41,7 +44,11 @@ class ReleaseState(StrEnum):
 
 
 class ReviewLink(Base):
-    """A temporary reviewer preview of an unreleased dataset (metadata only)."""
+    """A temporary reviewer preview of an unreleased dataset (metadata only).
+
+    Only the SHA-256 of the token in the link's address is stored, like a
+    bearer token's (migration ``0005`` hashed the older plaintext ones).
+    """
 
     __tablename__ = "review_links"
 
@@ -49,7 +56,7 @@ class ReviewLink(Base):
     dataset_id: Mapped[int] = mapped_column(
         ForeignKey("datasets.id", ondelete="CASCADE"), index=True
     )
-    token: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     close_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)

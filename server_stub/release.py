@@ -1,4 +1,6 @@
-"""Curation, reviewer links and release: what happens to a dataset after archiving.
+"""Curation and release: what happens to a dataset after archiving.
+
+Reviewer links live in :mod:`server_stub.review_links`; release only closes them.
 
 Release
 -------
@@ -54,7 +56,6 @@ import contextlib
 import errno
 import logging
 import os
-import secrets
 import shutil
 import threading
 from dataclasses import dataclass
@@ -763,74 +764,6 @@ def resubmit(session: Session, dataset: Dataset) -> Dataset:
     session.flush()
     request_release_check()
     return dataset
-
-
-# --- reviewer links -----------------------------------------------------------------
-
-
-def new_review_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def current_review_link(session: Session, dataset: Dataset) -> ReviewLink | None:
-    return session.scalar(
-        select(ReviewLink)
-        .where(ReviewLink.dataset_id == dataset.id, ReviewLink.closed_at.is_(None))
-        .order_by(ReviewLink.id.desc())
-    )
-
-
-def open_review_link(session: Session, dataset: Dataset) -> tuple[ReviewLink, bool]:
-    """The dataset's open reviewer link, made if none; ``(link, created)``."""
-    _refuse_released(dataset)
-    if not all_archived(dataset):
-        raise ApiError(
-            409,
-            "files_not_archived",
-            "A reviewer link can be generated once every file of the dataset is archived.",
-            dataset_status=str(dataset.status),
-        )
-    link = current_review_link(session, dataset)
-    if link is not None:
-        return link, False
-    link = ReviewLink(dataset_id=dataset.id, token=new_review_token(), created_at=utcnow())
-    session.add(link)
-    session.flush()
-    return link, True
-
-
-def close_review_link(session: Session, dataset: Dataset) -> bool:
-    return close_review_links(session, dataset.id, LinkCloseReason.OWNER) > 0
-
-
-def review_link(session: Session, token: str) -> ReviewLink | None:
-    if not token or len(token) > 64:
-        return None
-    return session.scalar(select(ReviewLink).where(ReviewLink.token == token))
-
-
-def dataset_for_review_token(session: Session, token: str) -> tuple[Dataset | None, bool]:
-    """``(dataset, closed)`` for a reviewer link; ``(None, False)`` when unknown.
-
-    A link of a released dataset counts as closed even if the release has not
-    closed it yet (so a preview never outlives the release).
-    """
-    link = review_link(session, token)
-    if link is None:
-        return None, False
-    dataset = session.scalar(
-        select(Dataset)
-        .where(Dataset.id == link.dataset_id)
-        .options(
-            selectinload(Dataset.files),
-            selectinload(Dataset.user),
-            selectinload(Dataset.bioproject),
-        )
-    )
-    if dataset is None:
-        return None, False
-    closed = link.closed_at is not None or dataset.released_at is not None
-    return dataset, closed
 
 
 # --- downloads ----------------------------------------------------------------------

@@ -180,11 +180,15 @@ class ArchiveCalls:
     # -- reviewer links --------------------------------------------------------------
 
     def create_review_link(self, accession: str) -> ReviewLink:
+        """A new link with its address (the only time it is given); an open one is replaced."""
         path = f"/datasets/{quote(accession)}/review-link"
         return self._model(ReviewLink, self.request("POST", path))
 
     def review_link(self, accession: str) -> ReviewLink | None:
-        """The dataset's open link, ``None`` when none is open (never made or closed)."""
+        """The dataset's open link, ``None`` when none is open (never made or closed).
+
+        Without its address: the server cannot give it back (it keeps a hash).
+        """
         try:
             response = self.request("GET", f"/datasets/{quote(accession)}/review-link")
         except NotFoundError as error:

@@ -166,13 +166,23 @@ class CurationItem(_Wire):
 
 
 class ReviewLink(_Wire):
+    """A reviewer link of one of the user's datasets.
+
+    The server keeps only a hash of the link's token, so ``token``, ``url``
+    and ``api_url`` are there only in the answer that made the link; read
+    back later (``GET``) a link says only that it is open and since when.
+    """
+
     accession: str
-    token: str
-    url: str
-    api_url: str
     created_at: datetime
     closed_at: datetime | None = None
     close_reason: str | None = None
+    token: str | None = None
+    url: str | None = None
+    """The preview page to send to reviewers; only when the link was just made."""
+    api_url: str | None = None
+    replaced: bool = False
+    """Making this link closed an open one (whose address no longer works)."""
 
     @property
     def is_open(self) -> bool:

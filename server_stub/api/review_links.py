@@ -5,6 +5,10 @@ the metadata and the file list (names, sizes, types), never a download
 address. The owner closes it, and the release closes it automatically.
 The web page of a link is ``/review/{token}``; the same data is served by
 ``GET /api/v1/review/{token}``.
+
+The server keeps only a hash of the token (:mod:`server_stub.review_links`),
+so the address is in the answer of ``POST`` alone; ``GET`` tells whether a
+link is open and since when, and a new ``POST`` replaces the open link.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import date, datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from server_stub import catalog, release
+from server_stub import catalog, release, review_links
 from server_stub.api.deps import SessionDep, SettingsDep, UserDep
 from server_stub.config import Settings
 from server_stub.errors import ApiError
@@ -23,16 +27,29 @@ from server_stub.models_release import ReviewLink
 router = APIRouter(tags=["reviewer links"])
 
 
-class ReviewLinkOut(BaseModel):
+class ReviewLinkState(BaseModel):
+    """A reviewer link as the owner sees it later: whether it is open, and since when.
+
+    No address: the server does not keep the token, only its hash.
+    """
+
     accession: str
+    open: bool
+    created_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+    """``owner``, ``released`` or ``replaced`` once closed."""
+
+
+class ReviewLinkOut(ReviewLinkState):
+    """A link just generated: the only answer that carries its address."""
+
     token: str
     url: str
     """The preview page to send to reviewers."""
     api_url: str
-    created_at: datetime
-    closed_at: datetime | None
-    close_reason: str | None
-    """``owner`` or ``released`` once closed."""
+    replaced: bool
+    """An open link was closed to make this one (its address stopped working)."""
 
 
 class PreviewFile(BaseModel):
@@ -72,18 +89,31 @@ def _base_url(settings: Settings, request: Request) -> str:
     return (settings.public_base_url or str(request.base_url)).rstrip("/")
 
 
-def link_out(
-    link: ReviewLink, accession: str, settings: Settings, request: Request
-) -> ReviewLinkOut:
-    base = _base_url(settings, request)
-    return ReviewLinkOut(
+def link_state(link: ReviewLink, accession: str) -> ReviewLinkState:
+    return ReviewLinkState(
         accession=accession,
-        token=link.token,
-        url=f"{base}/review/{link.token}",
-        api_url=f"{base}/api/v1/review/{link.token}",
+        open=link.closed_at is None,
         created_at=link.created_at,
         closed_at=link.closed_at,
         close_reason=link.close_reason,
+    )
+
+
+def link_out(
+    link: ReviewLink,
+    token: str,
+    accession: str,
+    replaced: bool,
+    settings: Settings,
+    request: Request,
+) -> ReviewLinkOut:
+    base = _base_url(settings, request)
+    return ReviewLinkOut(
+        **link_state(link, accession).model_dump(),
+        token=token,
+        url=f"{base}/review/{token}",
+        api_url=f"{base}/api/v1/review/{token}",
+        replaced=replaced,
     )
 
 
@@ -93,49 +123,43 @@ def _no_link(accession: str) -> ApiError:
     )
 
 
-@router.post(
-    "/datasets/{accession}/review-link",
-    response_model=ReviewLinkOut,
-    status_code=201,
-    responses={200: {"description": "The open link that already existed"}},
-)
+@router.post("/datasets/{accession}/review-link", response_model=ReviewLinkOut, status_code=201)
 def generate(
     accession: str,
     request: Request,
-    response: Response,
     user: UserDep,
     session: SessionDep,
     settings: SettingsDep,
 ) -> ReviewLinkOut:
-    """Generate the reviewer link (or return the open one, with 200).
+    """Generate a reviewer link; the answer is the only one that carries its address.
 
-    ``409 files_not_archived`` until every file is archived,
-    ``409 already_released`` after release.
+    An open link is closed (``replaced``) and a new one made: its address
+    cannot be shown again. ``409 files_not_archived`` until every file is
+    archived, ``409 already_released`` after release.
     """
     dataset = release.owned_dataset(session, user, accession)
-    link, created = release.open_review_link(session, dataset)
-    if not created:
-        response.status_code = 200
-    return link_out(link, accession, settings, request)
+    link, token, replaced = review_links.new_review_link(session, dataset)
+    return link_out(link, token, accession, replaced, settings, request)
 
 
-@router.get("/datasets/{accession}/review-link", response_model=ReviewLinkOut)
-def current(
-    accession: str, request: Request, user: UserDep, session: SessionDep, settings: SettingsDep
-) -> ReviewLinkOut:
-    """The open reviewer link, or ``404 review_link_not_found``."""
+@router.get("/datasets/{accession}/review-link", response_model=ReviewLinkState)
+def current(accession: str, user: UserDep, session: SessionDep) -> ReviewLinkState:
+    """Whether a reviewer link is open and since when, or ``404 review_link_not_found``.
+
+    Never the address (only its hash is kept): generate a new link for one.
+    """
     dataset = release.owned_dataset(session, user, accession)
-    link = release.current_review_link(session, dataset)
+    link = review_links.current_review_link(session, dataset)
     if link is None:
         raise _no_link(accession)
-    return link_out(link, accession, settings, request)
+    return link_state(link, accession)
 
 
 @router.delete("/datasets/{accession}/review-link", status_code=204)
 def close(accession: str, user: UserDep, session: SessionDep) -> Response:
     """Close the open reviewer link: its page then says it is closed."""
     dataset = release.owned_dataset(session, user, accession)
-    if not release.close_review_link(session, dataset):
+    if not review_links.close_review_link(session, dataset):
         raise _no_link(accession)
     return Response(status_code=204)
 
@@ -143,7 +167,7 @@ def close(accession: str, user: UserDep, session: SessionDep) -> Response:
 @router.get("/review/{token}", response_model=PreviewOut)
 def preview(token: str, session: SessionDep) -> PreviewOut:
     """The reviewer's view; ``404 review_link_not_found`` or ``410 review_link_closed``."""
-    dataset, closed = release.dataset_for_review_token(session, token)
+    dataset, closed = review_links.dataset_for_review_token(session, token)
     if dataset is None:
         raise ApiError(
             404,

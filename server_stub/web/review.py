@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from server_stub import catalog
+from server_stub import catalog, review_links
 from server_stub.api.deps import SessionDep
 from server_stub.models import Dataset
 from server_stub.models_release import ReviewLink
@@ -20,25 +19,19 @@ from server_stub.web.render import gettext, message_page, render
 
 router = APIRouter(include_in_schema=False)
 
-TOKEN_MAX = 64
-
 
 @router.get("/review/{token}", response_class=HTMLResponse)
 def review_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
     _ = gettext(request)
-    link = None
-    if len(token) <= TOKEN_MAX:
-        link = session.scalar(
-            select(ReviewLink)
-            .where(ReviewLink.token == token)
-            .options(
-                joinedload(ReviewLink.dataset).options(
-                    joinedload(Dataset.bioproject),
-                    joinedload(Dataset.user),
-                    selectinload(Dataset.files),
-                )
-            )
-        )
+    link = review_links.review_link(
+        session,
+        token,
+        joinedload(ReviewLink.dataset).options(
+            joinedload(Dataset.bioproject),
+            joinedload(Dataset.user),
+            selectinload(Dataset.files),
+        ),
+    )
     if link is None:
         return message_page(
             request,

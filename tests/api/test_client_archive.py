@@ -172,7 +172,10 @@ def test_review_link_release_public_and_download(server: ServerProcess, owner: A
 
     assert client.review_link(accession) is None
     link = client.create_review_link(accession)
-    assert link.is_open and link.token in link.url
+    assert link.is_open and link.token and link.url and link.token in link.url
+    state = client.review_link(accession)  # open, but without its address (a hash is kept)
+    assert state is not None and state.is_open and state.url is None and state.token is None
+    assert state.created_at == link.created_at
     preview = ApiClient(server.url).review_preview(link.token)
     assert preview.accession == accession and preview.files[0].size == len(data)
     client.close_review_link(accession)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date
 
 import requests
+from sqlalchemy import inspect, text
 
 from tests.support.accounts import ApiUser, new_user
+from tests.support.catalog import database_url, open_database
 from tests.support.release import approve, new_curator, submit, wait_released
 from tests.support.server import ServerProcess
 from tests.support.submission import (
@@ -33,12 +36,16 @@ def test_link_life_cycle(server: ServerProcess, user: ApiUser, other_user: ApiUs
     assert created.status_code == 201, created.text
     link = created.json()
     token = link["token"]
-    assert len(token) >= 32 and link["closed_at"] is None
+    assert len(token) >= 32 and link["closed_at"] is None and link["open"] is True
     assert link["url"].endswith(f"/review/{token}")
     assert link["api_url"].endswith(f"/api/v1/review/{token}")
-    again = user.post(f"/datasets/{accession}/review-link")
-    assert again.status_code == 200 and again.json()["token"] == token
-    assert user.get(f"/datasets/{accession}/review-link").json()["token"] == token
+    assert link["replaced"] is False
+    # later the owner sees that it is open and since when, never its address
+    state = user.get(f"/datasets/{accession}/review-link")
+    assert state.status_code == 200, state.text
+    assert state.json()["open"] is True
+    assert state.json()["created_at"] == link["created_at"]
+    assert token not in state.text and "url" not in state.json() and "token" not in state.json()
 
     # another user can neither make, see nor close the owner's link
     for method in ("post", "get", "delete"):
@@ -73,9 +80,19 @@ def test_link_life_cycle(server: ServerProcess, user: ApiUser, other_user: ApiUs
     assert user.delete(f"/datasets/{accession}/review-link").status_code == 404
 
     # a new link has a new token
-    fresh = user.post(f"/datasets/{accession}/review-link").json()["token"]
-    assert fresh != token
-    assert _anonymous(server, f"/api/v1/review/{fresh}").status_code == 200
+    fresh = user.post(f"/datasets/{accession}/review-link").json()
+    assert fresh["token"] != token and fresh["replaced"] is False
+    assert _anonymous(server, f"/api/v1/review/{fresh['token']}").status_code == 200
+
+    # generating again replaces the open link: the old address stops working
+    replacement = user.post(f"/datasets/{accession}/review-link")
+    assert replacement.status_code == 201 and replacement.json()["replaced"] is True
+    newest = replacement.json()["token"]
+    assert newest != fresh["token"]
+    gone = _anonymous(server, f"/api/v1/review/{fresh['token']}")
+    assert gone.status_code == 410 and error_of(gone)["code"] == "review_link_closed"
+    assert _anonymous(server, f"/api/v1/review/{newest}").status_code == 200
+    assert user.get(f"/datasets/{accession}/review-link").json()["open"] is True
 
 
 def test_unknown_links_get_a_clear_answer(server: ServerProcess) -> None:
@@ -121,3 +138,19 @@ def test_link_needs_sign_in(server: ServerProcess) -> None:
         f"{server.api}/datasets/{submitted.accession}/review-link", timeout=30
     )
     assert anonymous.status_code == 401
+
+
+def test_database_holds_no_plaintext_token(server: ServerProcess, user: ApiUser) -> None:
+    """Like bearer tokens, only the SHA-256 of a link's token is stored."""
+    submitted = submit(user)
+    first = user.post(f"/datasets/{submitted.accession}/review-link").json()["token"]
+    second = user.post(f"/datasets/{submitted.accession}/review-link").json()["token"]
+    with open_database(database_url(server.data_dir, server.database_url)) as database:
+        with database.engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("review_links")}
+            rows = connection.execute(text("SELECT * FROM review_links")).all()
+            dump = "\n".join(repr(tuple(row)) for row in rows)
+    assert "token" not in columns and "token_hash" in columns
+    for token in (first, second):
+        assert token not in dump
+        assert hashlib.sha256(token.encode()).hexdigest() in dump

@@ -312,16 +312,18 @@ def demo_specs() -> list[DatasetSpec]:
 def add_review_link(
     data_dir: Path, accession: str, url: str | None = None, closed: bool = False
 ) -> str:
-    """A reviewer link row for a dataset (as the owner's "generate link" makes it)."""
-    import secrets
+    """A reviewer link row for a dataset (as the owner's "generate link" makes it).
 
+    Returns the token of its address; the row, like the server's, holds its hash only.
+    """
     from server_stub.models_release import LinkCloseReason, ReviewLink
+    from server_stub.security import new_token
 
-    token = secrets.token_urlsafe(32)
+    token, digest = new_token()
     with open_database(database_url(data_dir, url)) as database, database.session() as session:
         dataset = session.scalar(select(Dataset).where(Dataset.accession == accession))
         assert dataset is not None, accession
-        link = ReviewLink(dataset_id=dataset.id, token=token)
+        link = ReviewLink(dataset_id=dataset.id, token_hash=digest)
         if closed:
             link.closed_at = datetime.now(UTC)
             link.close_reason = LinkCloseReason.OWNER

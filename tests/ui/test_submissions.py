@@ -7,6 +7,7 @@ import hashlib
 import os
 from datetime import date, timedelta
 
+import requests
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -90,7 +91,20 @@ def test_edit_reviewer_link_and_early_release(
 
     url = loop.run_until_complete(screen.make_review_link())
     assert url and QGuiApplication.clipboard().text() == url
+    assert requests.get(url, timeout=30).status_code == 200
+    assert url in screen.message.text()
     assert context.session.api.review_link(accession) is not None
+    # the address exists only in the answer that made it: later the screen says a link is open
+    assert loop.run_until_complete(screen.make_review_link()) is None
+    assert "has been open since" in screen.message.text()
+    assert "New reviewer link" in screen.message.text() and url not in screen.message.text()
+    assert screen.buttons["new_link"].isEnabled()
+    # a new link replaces the open one: the old address stops working
+    newer = loop.run_until_complete(screen.make_review_link(replace=True))
+    assert newer and newer != url and QGuiApplication.clipboard().text() == newer
+    assert "previous link no longer works" in screen.message.text()
+    assert requests.get(url, timeout=30).status_code == 410
+    assert requests.get(newer, timeout=30).status_code == 200
     screen._close_link()
     run_until(loop, lambda: context.session.api.review_link(accession) is None, timeout=10)
 

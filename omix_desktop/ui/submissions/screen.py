@@ -55,6 +55,7 @@ from omix_desktop.ui.base import (
     show_message,
 )
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.submissions import review_link
 from omix_desktop.ui.submissions.add_files import (
     PreuploadPicker,
     addable,
@@ -123,6 +124,7 @@ class SubmissionsScreen(Screen):
             ("fix_md5", self._fix_md5),
             ("delete_file", self._delete_file),
             ("review_link", self._review_link),
+            ("new_link", self._new_review_link),
             ("close_link", self._close_link),
             ("add_ftp", self._add_from_preupload),
             ("add_online", self._add_online),
@@ -161,6 +163,7 @@ class SubmissionsScreen(Screen):
             "fix_md5": _("Fix MD5…"),
             "delete_file": _("Delete file…"),
             "review_link": _("Reviewer link"),
+            "new_link": _("New reviewer link…"),
             "close_link": _("Close reviewer link"),
             "add_ftp": _("Add pre-uploaded files…"),
             "add_online": _("Add files online…"),
@@ -303,6 +306,7 @@ class SubmissionsScreen(Screen):
         self.buttons["fix_md5"].setEnabled(open_)
         self.buttons["delete_file"].setEnabled(open_)
         self.buttons["review_link"].setEnabled(archived)
+        self.buttons["new_link"].setEnabled(archived)
         self.buttons["close_link"].setEnabled(open_)
         self.buttons["add_ftp"].setEnabled(open_)
         self.buttons["add_online"].setEnabled(open_)
@@ -443,32 +447,31 @@ class SubmissionsScreen(Screen):
     def _review_link(self) -> None:
         self.spawn(self.make_review_link())
 
-    async def make_review_link(self) -> str | None:
-        """Generate (or show the open) reviewer link and copy it to the clipboard."""
-        _ = self.i18n.gettext
+    def _new_review_link(self) -> None:
+        title, question = review_link.replace_question(self.i18n)
+        if QMessageBox.question(self, title, question) == QMessageBox.StandardButton.Yes:
+            self.spawn(self.make_review_link(replace=True))
+
+    async def make_review_link(self, replace: bool = False) -> str | None:
+        """Make a reviewer link and copy its address, or say that one is open.
+
+        The server gives a link's address only when it makes it (it keeps a
+        hash), see :mod:`.review_link`; ``replace`` makes a new one anyway.
+        """
         api = self.context.session.api
         if api is None or self.current is None:
             return None
-        accession = self.current.accession
         try:
-            link = await asyncio.to_thread(api.review_link, accession)
-            if link is None:
-                link = await asyncio.to_thread(api.create_review_link, accession)
+            outcome = await review_link.show_or_make(
+                api, self.current.accession, self.i18n, replace=replace
+            )
         except ApiError as error:
             show_message(self.message, self.api_error_text(error), error=True)
             return None
-        QGuiApplication.clipboard().setText(link.url)
-        show_message(
-            self.message,
-            fill(
-                _(
-                    "Reviewer link copied: {url}. It shows the metadata and file list, never "
-                    "the files; share it only with reviewers. It closes on release."
-                ),
-                {"url": link.url},
-            ),
-        )
-        return link.url
+        if outcome.url:
+            QGuiApplication.clipboard().setText(outcome.url)
+        show_message(self.message, outcome.text)
+        return outcome.url
 
     def _close_link(self) -> None:
         if self.current is not None and self.context.session.api is not None:
