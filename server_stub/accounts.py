@@ -11,14 +11,8 @@ from sqlalchemy.orm import Session
 
 from server_stub.errors import ApiError
 from server_stub.models import AuthToken, User, utcnow
-from server_stub.security import (
-    hash_password,
-    login_delay,
-    needs_rehash,
-    record_login,
-    token_digest,
-    verify_password,
-)
+from server_stub.security import hash_password, needs_rehash, token_digest, verify_password
+from server_stub.sign_in_throttle import record_attempt, wait_before_attempt
 
 
 @cache
@@ -35,34 +29,55 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
+def authenticate(session: Session, email: str, password: str, address: str) -> User:
     """Return the user or raise ``ApiError``; slows down repeated failures.
 
-    A locked-out attempt is refused without checking the password, so an
-    attacker cannot keep guessing at full speed.
+    ``address`` is where the attempt comes from: failures count per account
+    and address, and per address (``sign_in_throttle``), so a guesser waits
+    while the owner signing in from elsewhere does not. An attempt that must
+    still wait is refused without checking the password, so nobody can keep
+    guessing at full speed.
     """
     user = find_user(session, email)
-    if user is None:
-        verify_password(_dummy_hash(), password)
-        raise ApiError(401, "invalid_credentials", "Wrong email or password.", "password")
-    wait = login_delay(user)
+    user_id = user.id if user is not None else None
+    wait = wait_before_attempt(session, user_id, address)
     if wait.total_seconds() > 0:
         seconds = max(1, round(wait.total_seconds()))
         raise ApiError(
             429,
             "too_many_attempts",
-            f"Too many failed sign-ins; wait {seconds} s and try again.",
+            f"Too many failed sign-ins from your address; wait {seconds} s and try again.",
             "password",
             retry_after=seconds,
         )
+    if user is None:
+        verify_password(_dummy_hash(), password)
+        record_attempt(session, None, address, ok=False)
+        session.flush()
+        raise ApiError(401, "invalid_credentials", "Wrong email or password.", "password")
     ok = verify_password(user.password_hash, password)
     if ok and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    record_login(user, ok)
+    record_attempt(session, user.id, address, ok)
     session.flush()
     if not ok:
         raise ApiError(401, "invalid_credentials", "Wrong email or password.", "password")
     return user
+
+
+def end_password_sessions(user: User, now: datetime | None = None) -> None:
+    """FTP sessions signed in before now end at their next command.
+
+    Called on a password change and a sign-out: an FTP session authenticated
+    with the password, so no token can be revoked for it.
+    """
+    user.sessions_valid_after = now or utcnow()
+
+
+def password_session_valid(session: Session, user_id: int, signed_in_at: datetime) -> bool:
+    """Whether a session that signed in with the password at ``signed_in_at`` still holds."""
+    valid_after = session.scalar(select(User.sessions_valid_after).where(User.id == user_id))
+    return valid_after is None or signed_in_at > valid_after
 
 
 def user_for_token(session: Session, token: str, now: datetime | None = None) -> User:

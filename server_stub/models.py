@@ -110,14 +110,29 @@ class User(Base):
     title_position: Mapped[str] = mapped_column(String(255), default="")
     research_area: Mapped[str] = mapped_column(String(255), default="")
     is_curator: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_login: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sessions_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """A password change or a sign-out moves this on: FTP sessions signed in
+    before it are ended (they authenticated with the password, not a token)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
     def display_name(self) -> str:
         parts = [self.first_name, self.middle_name, self.last_name]
         return " ".join(part for part in parts if part)
+
+
+class SignInFailure(Base):
+    """Failed sign-ins counted per key (``server_stub.sign_in_throttle``).
+
+    In the database, not in memory, so every server process of a site slows
+    the same guesser down.
+    """
+
+    __tablename__ = "sign_in_failures"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class AuthToken(Base):

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, BeforeValidator, EmailStr, Field, field_validator
 from sqlalchemy import update
 
-from server_stub.accounts import authenticate, find_user, normalize_email
-from server_stub.api.deps import SessionDep, SettingsDep, TokenDep, UserDep
+from server_stub.accounts import authenticate, end_password_sessions, find_user, normalize_email
+from server_stub.api.deps import AddressDep, SessionDep, SettingsDep, TokenDep, UserDep
 from server_stub.errors import ApiError
 from server_stub.models import AuthToken, User, utcnow
 from server_stub.security import hash_password, new_token, token_digest, verify_password
@@ -107,9 +107,11 @@ def register(body: RegisterRequest, session: SessionDep) -> UserOut:
 
 
 @router.post("/login", response_model=LoginResponse)
-def login(body: LoginRequest, session: SessionDep, settings: SettingsDep) -> LoginResponse:
+def login(
+    body: LoginRequest, session: SessionDep, settings: SettingsDep, address: AddressDep
+) -> LoginResponse:
     try:
-        user = authenticate(session, body.email, body.password)
+        user = authenticate(session, body.email, body.password, address)
     except ApiError:
         session.commit()  # keep the failure count even though we refuse
         raise
@@ -126,6 +128,7 @@ def logout(token: TokenDep, user: UserDep, session: SessionDep) -> Response:
         .where(AuthToken.token_hash == token_digest(token), AuthToken.user_id == user.id)
         .values(revoked_at=utcnow())
     )
+    end_password_sessions(user)
     return Response(status_code=204)
 
 
@@ -138,10 +141,11 @@ def me(user: UserDep) -> UserOut:
 def change_password(
     body: PasswordChange, token: TokenDep, user: UserDep, session: SessionDep
 ) -> Response:
-    """Changing the password signs out every other session of the account."""
+    """Changing the password signs out every other session of the account, FTP too."""
     if not verify_password(user.password_hash, body.current_password):
         raise ApiError(403, "wrong_password", "The current password is wrong.", "current_password")
     user.password_hash = hash_password(body.new_password)
+    end_password_sessions(user)
     session.execute(
         update(AuthToken)
         .where(

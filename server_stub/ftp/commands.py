@@ -27,13 +27,14 @@ import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 import aioftp
 from aioftp.common import Connection, StreamIO
 
-from server_stub.accounts import authenticate
+from server_stub.accounts import authenticate, password_session_valid
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import ApiError
@@ -50,6 +51,7 @@ from server_stub.ftp.hashing_io import (
 from server_stub.ftp.jail import ROOT, JailError, home_folder, normalize, real_path, record_path
 from server_stub.ftp.name_rule import REFUSED, name_refusal
 from server_stub.ftp.tls import NOT_CONFIGURED, data_context, is_secure, server_context
+from server_stub.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,8 @@ class FtpSession:
     rename_from: tuple[PurePosixPath, Path] | None = None
     restart_offset: int = 0
     """From REST; survives PASV/EPSV/TYPE so either command order works."""
+    signed_in_at: datetime | None = None
+    """When PASS succeeded: a password change or sign-out after it ends the session."""
 
 
 class _StartTls:
@@ -309,6 +313,17 @@ class OmixFtpServer(aioftp.Server):
             if login and session.user_id is None:
                 connection.response("530", "Please log in with USER and PASS first.")
                 return True
+            if (
+                login
+                and session.signed_in_at is not None  # anonymous sessions hold no password
+                and not await asyncio.to_thread(self._still_signed_in, session)
+            ):
+                connection.response(
+                    "421",
+                    "Your password was changed or you signed out since this FTP session "
+                    "began; connect and sign in again.",
+                )
+                return False  # ends the control connection
             try:
                 return await handler(connection, rest)
             except JailError as error:
@@ -454,10 +469,17 @@ class OmixFtpServer(aioftp.Server):
             connection.response("331", f"Password required for {name}.")
         return True
 
-    def _check_password(self, email: str, password: str) -> tuple[int | None, str]:
+    def _still_signed_in(self, session: FtpSession) -> bool:
+        """False once the account's password changed or it signed out after PASS."""
+        if session.user_id is None or session.signed_in_at is None:
+            return True
+        with self.database.session() as db:
+            return password_session_valid(db, session.user_id, session.signed_in_at)
+
+    def _check_password(self, email: str, password: str, address: str) -> tuple[int | None, str]:
         with self.database.session() as db:
             try:
-                account = authenticate(db, email, password)
+                account = authenticate(db, email, password, address)
             except ApiError as error:
                 # the session commits on a normal exit: the failure count is kept
                 if error.code == "too_many_attempts":
@@ -474,7 +496,8 @@ class OmixFtpServer(aioftp.Server):
             connection.response("503", "Send USER with your account email first.")
             return True
         email, session.pending_email = session.pending_email, None
-        user_id, detail = await asyncio.to_thread(self._check_password, email, rest)
+        address = str(connection.client_host)
+        user_id, detail = await asyncio.to_thread(self._check_password, email, rest, address)
         if user_id is None:
             await asyncio.sleep(FAILED_LOGIN_DELAY)
             connection.response("530", detail)
@@ -482,6 +505,7 @@ class OmixFtpServer(aioftp.Server):
         home = home_folder(self.settings.preupload_root, user_id)
         await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
         session.user_id, session.email, session.home = user_id, detail, home
+        session.signed_in_at = utcnow()
         connection.user = aioftp.User(login=detail, base_path=home)
         connection.logged = True
         connection.current_directory = ROOT

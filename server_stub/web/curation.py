@@ -156,7 +156,8 @@ def login(
         )
         return _login_page(request, status_code=403, error=text, email=email)
     try:
-        user = authenticate(session, email, password)
+        address = request.client.host if request.client is not None else "unknown"
+        user = authenticate(session, email, password, address)
     except ApiError as error:
         session.commit()  # keep the failure count
         text = {
