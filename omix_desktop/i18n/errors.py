@@ -102,6 +102,12 @@ def _api_texts() -> dict[str, Text]:
                 "here. Remove it (it often comes with pasted text) and try again."
             )
         ),
+        "release_date_too_far": t(
+            lambda tr: tr.gettext(
+                "The release date can be at most {years} years ahead (on or before {latest}). "
+                "Choose an earlier date; you can set it again later."
+            )
+        ),
         "invalid_path": t(
             lambda tr: tr.gettext(
                 "The path is not accepted. Use only letters, digits, '.', '_' and '-' in file "

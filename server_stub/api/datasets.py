@@ -11,10 +11,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Query, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator
+from pydantic_core import PydanticCustomError
 
 from omix_wire import reference
-from omix_wire.limits import ARCHIVE_WARNING_SIZE, FILE_WARNING_SIZE, is_archive
+from omix_wire.limits import (
+    ARCHIVE_WARNING_SIZE,
+    FILE_WARNING_SIZE,
+    RELEASE_HORIZON_YEARS,
+    is_archive,
+    latest_release_date,
+)
 from omix_wire.md5 import normalize_md5
 from server_stub import archiving, release
 from server_stub import datasets_service as service
@@ -47,7 +54,9 @@ def _md5(value: str | None) -> str | None:
     normalized = normalize_md5(value)
     if normalized is None:
         raise CodedValueError(
-            "invalid_md5", "An MD5 is 32 hexadecimal characters (0-9, a-f) in any case."
+            "invalid_md5",
+            "An MD5 is exactly 32 hexadecimal characters (0-9, a-f) in any case, "
+            "with nothing before or after them, not even a space.",
         )
     return normalized
 
@@ -71,6 +80,13 @@ def earliest_today() -> date:
 def _release_date(value: date | None) -> date | None:
     if value is not None and value < earliest_today():
         raise CodedValueError("release_date_in_past", "The release date cannot be in the past.")
+    latest = latest_release_date((datetime.now(UTC) + timedelta(hours=14)).date())
+    if value is not None and value > latest:
+        raise PydanticCustomError(
+            "release_date_too_far",
+            "The release date can be at most {years} years ahead (on or before {latest}).",
+            {"years": RELEASE_HORIZON_YEARS, "latest": latest.isoformat()},
+        )
     return value
 
 
@@ -89,7 +105,7 @@ class FileSourceIn(BaseModel):
 
 class FileIn(FileSourceIn):
     title: SingleLine = Field(max_length=500)
-    samples: int = Field(ge=1, le=1_000_000_000)
+    samples: StrictInt = Field(ge=1, le=1_000_000_000)
     """Number of samples, or of files inside an archive (tar/zip)."""
     md5: SingleLine = Field(max_length=64)
     data_type: SingleLine = Field(max_length=100)
@@ -104,7 +120,7 @@ class DatasetCreate(BaseModel):
     description: MultiLine = Field(max_length=20000)
     organism: SingleLine = Field(max_length=255)
     """A name from ``GET /reference/organisms``, or ``mixed sample``."""
-    human_genetic_resource: bool = False
+    human_genetic_resource: StrictBool = False
     data_type: SingleLine = Field(max_length=100)
     data_subtype: SingleLine = Field(max_length=100)
     access: Access
@@ -113,7 +129,8 @@ class DatasetCreate(BaseModel):
     release_date: date | None = None
     """Defaults to the day of submission."""
     most_registration_number: SingleLine = Field(default="", max_length=100)
-    terms_accepted: bool
+    terms_accepted: StrictBool
+    """JSON ``true``: neither ``"yes"`` nor ``1`` is an acceptance of the terms."""
     files: list[FileIn] = Field(max_length=MAX_FILES_PER_REQUEST)
 
     _text = field_validator("title", "description", "organism", "bioproject")(_required)
@@ -141,7 +158,7 @@ class DatasetUpdate(BaseModel):
     title: SingleLine | None = Field(default=None, max_length=500)
     description: MultiLine | None = Field(default=None, max_length=20000)
     organism: SingleLine | None = Field(default=None, max_length=255)
-    human_genetic_resource: bool | None = None
+    human_genetic_resource: StrictBool | None = None
     data_type: SingleLine | None = Field(default=None, max_length=100)
     data_subtype: SingleLine | None = Field(default=None, max_length=100)
     access: Access | None = None
@@ -161,7 +178,7 @@ class FilesAdd(BaseModel):
 
 class FileUpdate(BaseModel):
     title: SingleLine | None = Field(default=None, max_length=500)
-    samples: int | None = Field(default=None, ge=1, le=1_000_000_000)
+    samples: StrictInt | None = Field(default=None, ge=1, le=1_000_000_000)
     data_type: SingleLine | None = Field(default=None, max_length=100)
     md5: SingleLine | None = Field(default=None, max_length=64)
     """A corrected MD5 is compared with the computed one at once."""

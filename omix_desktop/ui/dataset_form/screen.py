@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -49,6 +50,7 @@ from omix_desktop.ui.base import FieldError, Screen, message_label, show_message
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_desktop.ui.uploads_service import local_md5s
+from omix_wire.limits import latest_release_date
 from omix_wire.md5 import normalize_md5
 
 log = logging.getLogger(__name__)
@@ -163,6 +165,8 @@ class NewDatasetScreen(Screen):
         self.release_date = QDateEdit()
         self.release_date.setCalendarPopup(True)
         self.release_date.setMinimumDate(QDate.currentDate())
+        latest = latest_release_date(date.today())  # the server refuses a later date
+        self.release_date.setMaximumDate(QDate(latest.year, latest.month, latest.day))
         self.release_date.setDate(QDate.currentDate().addMonths(6))
         self.release_date.setEnabled(False)
         release_row = QWidget()
