@@ -37,6 +37,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from omix_wire.files import check_size
 from server_stub import preupload
 from server_stub.config import Settings
 from server_stub.db import Database
@@ -72,6 +73,8 @@ class CheckingReason(StrEnum):
     """The selected pre-upload file disappeared before it was archived."""
     INVALID_NAME = "invalid_name"
     """The file or one of its folders has a space or a special character."""
+    EMPTY_FILE = "empty_file"
+    """The selected pre-upload file ended empty (0 bytes): it is not archived."""
 
 
 def full_suffix(name: str) -> str:
@@ -193,6 +196,9 @@ def claim_preupload(
         return
     if not source.is_file() or source.is_symlink():
         file.checking_reason = CheckingReason.MISSING
+        return
+    if not check_size(info.st_size).ok:  # waits for the upload again, like a missing file
+        file.checking_reason = CheckingReason.EMPTY_FILE
         return
     md5 = None
     if row is not None:
@@ -376,6 +382,12 @@ def checking_message(file: DataFile) -> str | None:
                 f"'{path}' is no longer in your pre-upload area (deleted or renamed before "
                 "it was archived). Upload it again to the same path, or delete this file "
                 "and add the file again."
+            )
+        case CheckingReason.EMPTY_FILE:
+            return (
+                check_size(0).describe(f"'{path}'")
+                + " Upload it to the same path of your pre-upload area: it is verified as "
+                "soon as the upload ends."
             )
         case CheckingReason.INVALID_NAME:
             return (

@@ -31,6 +31,7 @@ from server_stub.models import (
     FileSource,
     FileStatus,
     OnlineUpload,
+    UploadState,
     User,
     utcnow,
 )
@@ -271,17 +272,24 @@ def _resolve_ftp(
             file_id=holder,
         )
         return None
-    if not _exists(location) and preupload.upload_row(session, user.id, relative) is None:
+    row = preupload.upload_row(session, user.id, relative)
+    size = _size(location)
+    if size is None and row is None:
         problems.add_error(preupload.not_found(relative, field))
+        return None
+    arriving = row is not None and row.state == UploadState.UPLOADING
+    if size is not None and not arriving and problems.refuse_empty(size, relative, field):
         return None
     return ResolvedSource(FileSource.FTP, relative.rsplit("/", 1)[-1], path=relative)
 
 
-def _exists(location: Path) -> bool:
+def _size(location: Path) -> int | None:
+    """The size of a regular file, None when there is none (yet) at ``location``."""
     try:
-        return stat.S_ISREG(location.lstat().st_mode)
+        info = location.lstat()
     except OSError:
-        return False
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def _resolve_http(
@@ -308,6 +316,8 @@ def _resolve_http(
         return None
     if token in seen:
         problems.add(422, "duplicate_file", "This upload is selected twice.", field)
+        return None
+    if problems.refuse_empty(upload.size, upload.original_name, field):
         return None
     seen.add(token)
     return ResolvedSource(FileSource.HTTP, upload.original_name, upload=upload)

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from omix_wire.files import check_size
 from server_stub.errors import ApiError
 
 
@@ -68,6 +69,14 @@ class Problems:
         self.items.append(
             Problem(error.status, error.code, error.message, field or error.field, error.params)
         )
+
+    def refuse_empty(self, size: int, name: str, field: str) -> bool:
+        """Record an empty file (:func:`omix_wire.files.check_size`); True when refused."""
+        verdict = check_size(size)
+        if verdict.ok:
+            return False
+        self.add(422, str(verdict.problem), verdict.describe(f"'{name}'"), field, name=name)
+        return True
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -108,6 +108,12 @@ def _api_texts() -> dict[str, Text]:
                 "Choose an earlier date; you can set it again later."
             )
         ),
+        "empty_file": t(
+            lambda tr: tr.gettext(
+                "'{name}' is empty (0 bytes): the archive does not accept empty files. "
+                "Upload it again with its content."
+            )
+        ),
         "invalid_path": t(
             lambda tr: tr.gettext(
                 "The path is not accepted. Use only letters, digits, '.', '_' and '-' in file "

@@ -32,7 +32,8 @@ def issue_text(issue: PreflightIssue, tr: Translator, *, rename_hint: bool = Tru
         IssueCode.NOT_A_FILE: lambda: _("Not a regular file; only files can be uploaded."),
         IssueCode.UNREADABLE: lambda: _("Cannot be read ({error}). Check its permissions."),
         IssueCode.EMPTY_FILE: lambda: _(
-            "The file is empty (0 bytes); the archive does not accept it."
+            "The file is empty (0 bytes): the archive does not accept empty files. "
+            "Upload it again with its content."
         ),
         IssueCode.FILE_TOO_LARGE: lambda: _(
             "Too large: {size} is over the {limit} a single file should not exceed. "

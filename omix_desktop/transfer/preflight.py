@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from omix_desktop.transfer.selection import PlannedFile
+from omix_wire.files import SizeProblem, check_size
 from omix_wire.limits import ARCHIVE_WARNING_SIZE, FILE_WARNING_SIZE, GB, is_archive
 from omix_wire.naming import check_path
 
@@ -39,7 +40,8 @@ class IssueCode(StrEnum):
     MISSING = "missing"
     NOT_A_FILE = "not_a_file"
     UNREADABLE = "unreadable"
-    EMPTY_FILE = "empty_file"
+    EMPTY_FILE = SizeProblem.EMPTY.value
+    """The server's code too: :func:`omix_wire.files.check_size` decides for both."""
     FILE_TOO_LARGE = "file_too_large"
     ARCHIVE_TOO_LARGE = "archive_too_large"
     DUPLICATE_CONTENT = "duplicate_content"
@@ -94,7 +96,7 @@ class PreflightIssue:
             case IssueCode.UNREADABLE:
                 return f"{self.local}: cannot be read ({p['error']}). Check its permissions."
             case IssueCode.EMPTY_FILE:
-                return f"{name}: the file is empty (0 bytes); the archive does not accept it."
+                return check_size(0).describe(name)
             case IssueCode.FILE_TOO_LARGE:
                 return (
                     f"{name}: {p['size'] / GB:.1f} GB is over the {p['limit'] / GB:.0f} GB "
@@ -191,7 +193,7 @@ def check(
             add(IssueCode.UNREADABLE, error="permission denied")
             continue
         size = info.st_size
-        if size == 0:
+        if not check_size(size).ok:
             add(IssueCode.EMPTY_FILE)
         if is_archive(item.local.name) and size > ARCHIVE_WARNING_SIZE:
             add(IssueCode.ARCHIVE_TOO_LARGE, size=size, limit=ARCHIVE_WARNING_SIZE)

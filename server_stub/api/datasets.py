@@ -210,7 +210,8 @@ class DataFileOut(BaseModel):
     status: str
     """``Checking``, ``MD5 Checked Failed`` or ``Archived``."""
     checking_reason: str | None
-    """While ``Checking``: ``hashing``, ``still_uploading``, ``missing`` or ``invalid_name``."""
+    """While ``Checking``: ``hashing``, ``still_uploading``, ``missing``, ``invalid_name``
+    or ``empty_file`` (the selected pre-upload file ended empty: upload it again)."""
     checking_message: str | None
     source: str
     """``http`` (online upload) or ``ftp`` (pre-upload)."""

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from omix_wire.files import check_size
 from omix_wire.limits import ONLINE_UPLOAD_LIMIT
 from omix_wire.naming import check_name
 from server_stub import online_uploads
@@ -71,6 +72,15 @@ def _out(upload: OnlineUpload) -> OnlineUploadOut:
         created_at=upload.created_at,
         expires_at=upload.created_at + online_uploads.UPLOAD_LIFETIME,
     )
+
+
+def refuse_empty(size: int, name: str) -> None:
+    """An empty body is no data file (the shared rule of :mod:`omix_wire.files`)."""
+    verdict = check_size(size)
+    if not verdict.ok:
+        raise ApiError(
+            422, str(verdict.problem), verdict.describe(f"'{name}'"), "file", name=name, size=size
+        )
 
 
 def invalid_name(name: str) -> ApiError:
@@ -287,6 +297,7 @@ async def upload(
             async for chunk in request.stream():
                 receiver.feed(chunk)
                 await receiver.flush()
+        refuse_empty(receiver.size, name)
         await receiver.finish()
         return await asyncio.to_thread(_record, database, user_id, receiver, name)
     except BaseException:
