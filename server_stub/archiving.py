@@ -73,6 +73,8 @@ class CheckingReason(StrEnum):
     """The selected pre-upload file disappeared before it was archived."""
     INVALID_NAME = "invalid_name"
     """The file or one of its folders has a space or a special character."""
+    UPLOAD_INCOMPLETE = "upload_incomplete"
+    """The upload stopped early (full disk, lost connection): it must be resumed."""
     EMPTY_FILE = "empty_file"
     """The selected pre-upload file ended empty (0 bytes): it is not archived."""
 
@@ -188,6 +190,9 @@ def claim_preupload(
     row = preupload.upload_row(session, user_id, path)
     if row is not None and row.state == UploadState.UPLOADING:
         file.checking_reason = CheckingReason.STILL_UPLOADING
+        return
+    if row is not None and row.state == UploadState.INCOMPLETE:
+        file.checking_reason = CheckingReason.UPLOAD_INCOMPLETE
         return
     try:
         info = source.lstat()
@@ -376,6 +381,12 @@ def checking_message(file: DataFile) -> str | None:
             return (
                 f"'{path}' is still being uploaded to your pre-upload area. It is "
                 "verified as soon as the upload ends; if your transfer stopped, resume it."
+            )
+        case CheckingReason.UPLOAD_INCOMPLETE:
+            return (
+                f"The upload of '{path}' stopped before the end (the server's disk was full "
+                "or the connection was lost). Resume the upload; the file is verified as "
+                "soon as it is complete."
             )
         case CheckingReason.MISSING:
             return (

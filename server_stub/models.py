@@ -83,6 +83,17 @@ class Access(StrEnum):
 class UploadState(StrEnum):
     UPLOADING = "uploading"
     COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    """The server knows the upload stopped early (``PreuploadFile.interruption``)."""
+
+
+class Interruption(StrEnum):
+    """Why the server knows an upload is incomplete; clients translate by value."""
+
+    DISK_FULL = "disk_full"
+    """The archive's disk filled up: what arrived is kept, resume it later."""
+    CONNECTION_LOST = "connection_lost"
+    """The data connection broke (a reset, a timeout): resume it."""
 
 
 class FileSource(StrEnum):
@@ -177,6 +188,8 @@ class PreuploadFile(Base):
     size: Mapped[int] = mapped_column(BigInteger, default=0)
     md5: Mapped[str | None] = mapped_column(String(32), nullable=True)
     state: Mapped[str] = mapped_column(String(16), default=UploadState.UPLOADING)
+    interruption: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Set with ``state == incomplete``: an :class:`Interruption`."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

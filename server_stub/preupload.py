@@ -120,6 +120,8 @@ class Entry:
     state: str
     verdict: NameVerdict
     selected_by: str | None
+    interruption: str | None = None
+    """Why an ``incomplete`` upload stopped (``models.Interruption``)."""
 
     @property
     def name(self) -> str:
@@ -185,10 +187,13 @@ def listing(session: Session, database: Database, settings: Settings, user_id: i
         row = rows.get(relative)
         md5 = None
         state = UploadState.COMPLETE.value
+        interruption = None
         if row is not None:
             state = row.state
             if row.state == UploadState.COMPLETE and row.size == info.st_size:
                 md5 = row.md5
+            if row.state == UploadState.INCOMPLETE:
+                interruption = row.interruption
         entries.append(
             Entry(
                 path=relative,
@@ -198,6 +203,7 @@ def listing(session: Session, database: Database, settings: Settings, user_id: i
                 state=state,
                 verdict=check_path(relative),
                 selected_by=waiting.get(relative),
+                interruption=interruption,
             )
         )
     entries.sort(key=lambda entry: entry.path)

@@ -31,6 +31,14 @@ class NameProblem(_Wire):
     message: str
 
 
+class Incomplete(_Wire):
+    """Why an upload stopped early: ``disk_full`` or ``connection_lost``."""
+
+    code: str
+    message: str
+    action: str = "resume_upload"
+
+
 class PreuploadFile(_Wire):
     """A file in the user's FTP pre-upload area, as the server sees it."""
 
@@ -40,9 +48,11 @@ class PreuploadFile(_Wire):
     modified_at: datetime
     md5: str | None = None
     """Computed by the server while it received the file; ``None`` while uploading."""
-    state: Literal["uploading", "complete"]
+    state: Literal["uploading", "complete", "incomplete"]
     valid: bool
     problem: NameProblem | None = None
+    incomplete: Incomplete | None = None
+    """Set when the server knows the upload stopped early (state ``incomplete``)."""
     selected_by: str | None = None
     """Accession of the dataset that selected the file, if any."""
 
@@ -139,7 +149,7 @@ class FileDiagnosis(_Wire):
     reason: str | None = None
     message: str
     preupload_path: str | None = None
-    preupload_state: Literal["uploading", "complete", "absent"] | None = None
+    preupload_state: Literal["uploading", "complete", "incomplete", "absent"] | None = None
     received_bytes: int | None = None
     last_received_at: datetime | None = None
     md5_declared: str

@@ -273,7 +273,7 @@ class FileDiagnosisOut(BaseModel):
     """As ``checking_reason``; ``md5_mismatch`` for a failed file; null when archived."""
     message: str
     preupload_path: str | None
-    preupload_state: Literal["uploading", "complete", "absent"] | None
+    preupload_state: Literal["uploading", "complete", "incomplete", "absent"] | None
     received_bytes: int | None
     last_received_at: datetime | None
     md5_declared: str
@@ -590,7 +590,7 @@ def diagnose(
     archiving.refresh_pending(database, settings, user.id)
     dataset = service.load_owned(session, user, accession)
     file = service.find_file(dataset, file_id)
-    state: Literal["uploading", "complete", "absent"] | None = None
+    state: Literal["uploading", "complete", "incomplete", "absent"] | None = None
     received = None
     if file.preupload_path is not None and file.status == FileStatus.CHECKING:
         received = archiving.last_received(settings, user.id, file.preupload_path)
@@ -598,6 +598,8 @@ def diagnose(
             state = "absent"
         elif file.checking_reason == archiving.CheckingReason.STILL_UPLOADING:
             state = "uploading"
+        elif file.checking_reason == archiving.CheckingReason.UPLOAD_INCOMPLETE:
+            state = "incomplete"
         else:
             state = "complete"
     reason: str | None = file.checking_reason if file.status == FileStatus.CHECKING else None

@@ -28,6 +28,27 @@ class NameProblemOut(BaseModel):
     message: str
 
 
+class IncompleteOut(BaseModel):
+    """Why the server knows an upload stopped early, and what to do."""
+
+    code: str
+    """``disk_full`` or ``connection_lost``."""
+    message: str
+    action: Literal["resume_upload"] = "resume_upload"
+
+
+INCOMPLETE_MESSAGES = {
+    "disk_full": (
+        "The server's disk was full: the upload stopped at {size} bytes and the part is "
+        "kept. Resume the upload (REST {size} or APPE) once the archive has space again."
+    ),
+    "connection_lost": (
+        "The connection was lost: the upload stopped at {size} bytes and the part is kept. "
+        "Resume the upload (REST {size} or APPE)."
+    ),
+}
+
+
 class PreuploadFileOut(BaseModel):
     name: str
     path: str
@@ -36,9 +57,11 @@ class PreuploadFileOut(BaseModel):
     modified_at: datetime
     md5: str | None
     """Computed by the server while receiving; ``null`` while unknown."""
-    state: Literal["uploading", "complete"]
+    state: Literal["uploading", "complete", "incomplete"]
+    """``incomplete``: the server knows the upload stopped early (see ``incomplete``)."""
     valid: bool
     problem: NameProblemOut | None
+    incomplete: IncompleteOut | None = None
     selected_by: str | None
     """File id of a dataset file waiting for this upload, if any."""
 
@@ -53,15 +76,21 @@ def _out(entry: preupload.Entry) -> PreuploadFileOut:
             character=verdict.character,
             message=verdict.describe(),
         )
+    incomplete = None
+    if entry.state == "incomplete":
+        code = entry.interruption or "connection_lost"
+        template = INCOMPLETE_MESSAGES.get(code, INCOMPLETE_MESSAGES["connection_lost"])
+        incomplete = IncompleteOut(code=code, message=template.format(size=entry.size))
     return PreuploadFileOut(
         name=entry.name,
         path=entry.path,
         size=entry.size,
         modified_at=entry.modified,
         md5=entry.md5,
-        state="uploading" if entry.state == "uploading" else "complete",
+        state=entry.state if entry.state in ("uploading", "incomplete") else "complete",
         valid=verdict.ok,
         problem=problem,
+        incomplete=incomplete,
         selected_by=entry.selected_by,
     )
 

@@ -51,7 +51,7 @@ from server_stub.ftp.hashing_io import (
 from server_stub.ftp.jail import ROOT, JailError, home_folder, normalize, real_path, record_path
 from server_stub.ftp.name_rule import REFUSED, name_refusal
 from server_stub.ftp.tls import NOT_CONFIGURED, data_context, is_secure, server_context
-from server_stub.models import utcnow
+from server_stub.models import Interruption, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,15 @@ class FtpSession:
     """From REST; survives PASV/EPSV/TYPE so either command order works."""
     signed_in_at: datetime | None = None
     """When PASS succeeded: a password change or sign-out after it ends the session."""
+
+
+def interruption_of(problem: BaseException | None) -> Interruption | None:
+    """What a receive error means for the file: cut short, and why (None: it ended)."""
+    if problem is None:
+        return None
+    if isinstance(problem, DiskFullError) or is_disk_full(problem):
+        return Interruption.DISK_FULL
+    return Interruption.CONNECTION_LOST
 
 
 class _StartTls:
@@ -1009,7 +1018,8 @@ class OmixFtpServer(aioftp.Server):
             finally:
                 stream.close()
                 if upload.hasher is not None:
-                    finish = asyncio.create_task(self._finish(upload, user_id, path))
+                    cut = interruption_of(problem)
+                    finish = asyncio.create_task(self._finish(upload, user_id, path, cut))
                     self.finishing.add(finish)
                     finish.add_done_callback(self.finishing.discard)
             assert finish is not None
@@ -1047,7 +1057,11 @@ class OmixFtpServer(aioftp.Server):
         await stream.receive(upload.write_block, self.io, self.block_size, self.data_timeout)
 
     async def _finish(
-        self, upload: HashingUpload, user_id: int, path: str
+        self,
+        upload: HashingUpload,
+        user_id: int,
+        path: str,
+        interruption: Interruption | None = None,
     ) -> tuple[int, str | None]:
         try:
             md5 = await upload.finish(wait_hash=not self.closing)
@@ -1055,8 +1069,10 @@ class OmixFtpServer(aioftp.Server):
             log.warning("MD5 of %s (user %s) not finished: %r", path, user_id, error)
             upload.abandon()
             md5 = None
-        await asyncio.to_thread(records.end_upload, self.database, user_id, path, upload.size, md5)
-        if md5 is not None:
+        await asyncio.to_thread(
+            records.end_upload, self.database, user_id, path, upload.size, md5, interruption
+        )
+        if md5 is not None and interruption is None:
             await asyncio.to_thread(records.settle, self.database, self.settings, user_id, path)
         return upload.size, md5
 

@@ -27,7 +27,7 @@ from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.ftp.hashing_io import md5_of_range
 from server_stub.ftp.jail import home_folder
-from server_stub.models import PreuploadFile, UploadState, utcnow
+from server_stub.models import Interruption, PreuploadFile, UploadState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,13 @@ def _row(session: Session, user_id: int, path: str) -> PreuploadFile | None:
 
 
 def _upsert(
-    session: Session, user_id: int, path: str, size: int, md5: str | None, state: str
+    session: Session,
+    user_id: int,
+    path: str,
+    size: int,
+    md5: str | None,
+    state: str,
+    interruption: str | None = None,
 ) -> None:
     row = _row(session, user_id, path)
     if row is None:
@@ -84,6 +90,7 @@ def _upsert(
     row.size = size
     row.md5 = md5
     row.state = state
+    row.interruption = interruption
     row.updated_at = utcnow()
 
 
@@ -92,11 +99,24 @@ def begin_upload(database: Database, user_id: int, path: str, offset: int) -> No
         _upsert(session, user_id, path, offset, None, UploadState.UPLOADING)
 
 
-def end_upload(database: Database, user_id: int, path: str, size: int, md5: str | None) -> None:
-    """Record the outcome; ``md5=None`` leaves the row ``uploading`` for reconciliation."""
+def end_upload(
+    database: Database,
+    user_id: int,
+    path: str,
+    size: int,
+    md5: str | None,
+    interruption: Interruption | None = None,
+) -> None:
+    """Record the outcome; ``md5=None`` leaves the row ``uploading`` for reconciliation.
+
+    An upload the server knows stopped early (``interruption``) is listed
+    ``incomplete`` with its reason, never as a complete file, until resumed.
+    """
     state = UploadState.COMPLETE if md5 else UploadState.UPLOADING
+    if interruption is not None and md5:
+        state = UploadState.INCOMPLETE
     with database.session() as session:
-        _upsert(session, user_id, path, size, md5, state)
+        _upsert(session, user_id, path, size, md5, state, interruption if md5 else None)
 
 
 def _at_or_under(path: str) -> Any:
@@ -280,6 +300,8 @@ def scan_home(database: Database, settings: Settings, user_id: int) -> ScanRepor
             if stat is None:
                 session.delete(row)
                 report.removed.append(path)
+            elif row.state == UploadState.INCOMPLETE and row.md5 and row.size == stat.st_size:
+                continue  # known to be cut short: it stays so until it is resumed
             elif row.state != UploadState.COMPLETE or not row.md5 or row.size != stat.st_size:
                 with _background_lock:
                     busy = (user_id, path) in _background

@@ -39,8 +39,16 @@ def test_cut_then_rest_stor(server: ServerProcess, user: ApiUser, reset: bool) -
         # the MD5 of what is on the server lets the client check before resuming
         assert xmd5(ftp, "big.bin") == md5(data[:kept])
         assert ftp.sendcmd(f"XMD5 big.bin 0 {kept}") == f"250 {md5(data[:kept])}"
-        row = wait_row(server, user.email, "big.bin")
+        # a cut the server saw (426) is listed as incomplete until resumed
+        state = "incomplete" if reply.startswith("426") else "complete"
+        row = wait_row(server, user.email, "big.bin", state=state)
         assert (row.size, row.md5) == (kept, md5(data[:kept]))
+        listed = {f["path"]: f for f in user.get("/preupload/files").json()}["big.bin"]
+        assert listed["state"] == state
+        if state == "incomplete":
+            assert listed["incomplete"]["code"] == "connection_lost"
+            assert f"stopped at {kept} bytes" in listed["incomplete"]["message"]
+            assert listed["incomplete"]["action"] == "resume_upload"
         # resume where the server stopped
         ftp.voidcmd("TYPE I")
         conn = ftp.transfercmd("STOR big.bin", rest=kept)

@@ -11,8 +11,9 @@ from pytestqt.qtbot import QtBot
 
 from omix_desktop.ui.dataset_form import NewDatasetScreen
 from omix_desktop.ui.dataset_form.files_table import COLUMNS
+from tests.server.ftp_support import cut_upload, payload
 from tests.support.server import ServerProcess
-from tests.support.submission import ftp_put, wait_for
+from tests.support.submission import ftp_login, ftp_put, wait_for
 from tests.ui.support import run_until
 
 
@@ -200,3 +201,17 @@ def test_md5_of_a_file_uploaded_by_the_app_is_filled_in(
     assert entry.md5 == hashlib.md5(local.read_bytes()).hexdigest()
     assert entry.md5_from_engine
     assert "computed on this computer" in screen.files.note(entry)
+
+
+def test_an_upload_cut_short_says_so_on_the_file(
+    context, loop, qtbot: QtBot, server: ServerProcess, user
+) -> None:
+    """A reset data connection (the server answered 426) leaves an incomplete file."""
+    sign_in(context, loop, user)
+    with ftp_login(server, user) as ftp:
+        reply = cut_upload(ftp, "STOR cut.fq", payload(3 * 1024 * 1024), reset=True)
+    assert reply.startswith("426")
+    screen = new_screen(context, loop, qtbot)
+    entry = screen.files.entries["cut.fq"]
+    assert entry.incomplete == "connection_lost"
+    assert "cut off before the end" in screen.files.note(entry)

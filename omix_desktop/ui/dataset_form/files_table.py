@@ -31,6 +31,8 @@ class FileEntry:
     valid: bool = True
     problem: dict[str, str] | None = None
     uploading: bool = False
+    incomplete: str = ""
+    """The server knows the upload stopped early: ``disk_full`` or ``connection_lost``."""
     present: bool = True
     """False once the file left the pre-upload area (kept for what was typed)."""
     selected: bool = False
@@ -73,6 +75,7 @@ class FilesTable(QTableWidget):
             entry = self.entries.get(item.path) or FileEntry(item.path)
             entry.size, entry.valid, entry.present = item.size, item.valid, True
             entry.uploading = item.state == "uploading"
+            entry.incomplete = item.incomplete.code if item.incomplete else ""
             entry.problem = item.problem.model_dump() if item.problem else None
             if not entry.md5 and item.path in engine_md5:
                 entry.md5, entry.md5_from_engine = engine_md5[item.path], True
@@ -170,6 +173,13 @@ class FilesTable(QTableWidget):
             return name_problem_message(p["code"], p["component"], p.get("character", ""), self.tr)
         if entry.uploading:
             return _("Still uploading: it is checked when the upload ends.")
+        if entry.incomplete == "disk_full":
+            return _(
+                "The server's disk was full and the upload stopped early; resume it when "
+                "the archive has space again."
+            )
+        if entry.incomplete:
+            return _("The upload was cut off before the end; resume it (Transfers, Retry).")
         if entry.md5 and normalize_md5(entry.md5) is None:
             return _("The MD5 must be 32 hexadecimal characters.")
         if entry.local:
