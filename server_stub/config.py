@@ -67,6 +67,11 @@ class Settings:
         return self.data_dir / "incoming"
 
     @property
+    def segments_root(self) -> Path:
+        """Journals of segmented FTP uploads not yet assembled (``ftp/segments.py``)."""
+        return self.data_dir / "segments"
+
+    @property
     def public_root(self) -> Path:
         """Released open-access files, ``OMIX/<accession>/<file id><suffix>``.
 
@@ -80,6 +85,7 @@ class Settings:
             self.preupload_root,
             self.archive_root,
             self.incoming_root,
+            self.segments_root,
             self.public_root,
         )
         for folder in folders:

@@ -50,6 +50,9 @@ from server_stub.ftp.hashing_io import (
 )
 from server_stub.ftp.jail import ROOT, JailError, home_folder, normalize, real_path, record_path
 from server_stub.ftp.name_rule import REFUSED, name_refusal
+from server_stub.ftp.segment_commands import SegmentCommands
+from server_stub.ftp.segments import FEATURE as SEGMENTS_FEATURE
+from server_stub.ftp.segments import Assemblies, Segment
 from server_stub.ftp.tls import NOT_CONFIGURED, data_context, is_secure, server_context
 from server_stub.models import Interruption, utcnow
 
@@ -69,7 +72,7 @@ DISK_FULL = "Server disk is full"
 WELCOME = "OMIX pre-upload FTP server ready. Log in with your OMIX account email and password."
 
 KEEP_RESTART_OFFSET = frozenset(
-    {"rest", "pasv", "epsv", "type", "noop", "stor", "appe", "retr", "mode", "stru"}
+    {"rest", "segm", "pasv", "epsv", "type", "noop", "stor", "appe", "retr", "mode", "stru"}
 )
 _EOF = "\x00eof"
 _IDLE = "\x00idle"
@@ -90,6 +93,8 @@ class FtpSession:
     rename_from: tuple[PurePosixPath, Path] | None = None
     restart_offset: int = 0
     """From REST; survives PASV/EPSV/TYPE so either command order works."""
+    segment: Segment | None = None
+    """From SEGM: the next STOR writes this byte range (``segments.py``)."""
     signed_in_at: datetime | None = None
     """When PASS succeeded: a password change or sign-out after it ends the session."""
 
@@ -212,7 +217,7 @@ def _parse_range(text: str) -> tuple[int, int | None]:
     return start, end
 
 
-class OmixFtpServer(aioftp.Server):
+class OmixFtpServer(SegmentCommands, aioftp.Server):
     """The authenticated pre-upload endpoint. Use through ``PreuploadFtpServer``."""
 
     read_only: ClassVar[bool] = False
@@ -243,6 +248,7 @@ class OmixFtpServer(aioftp.Server):
         self.checksums = asyncio.Semaphore(max(1, settings.checksum_concurrency))
         self.io = ThreadPoolExecutor(32, thread_name_prefix="omix-ftp-io")
         self.resume_cache = ResumeCache()
+        self.assemblies = Assemblies(settings.segments_root)
         self.closing = False
         self.stop_hashing = threading.Event()
         self.finishing: set[asyncio.Task[Any]] = set()
@@ -286,6 +292,7 @@ class OmixFtpServer(aioftp.Server):
             "pasv": (self.pasv, True),
             "epsv": (self.epsv, True),
             "rest": (self.rest, True),
+            "segm": (self.segm, True),
             "stor": (self.stor, True),
             "appe": (self.appe, True),
             "retr": (self.retr, True),
@@ -319,6 +326,7 @@ class OmixFtpServer(aioftp.Server):
             session = self.session(connection)
             if not keeps_restart:
                 session.restart_offset = 0
+                session.segment = None
             if login and session.user_id is None:
                 connection.response("530", "Please log in with USER and PASS first.")
                 return True
@@ -644,6 +652,7 @@ class OmixFtpServer(aioftp.Server):
             "XMD5",
             "HASH MD5*",
             "RANG STREAM",
+            SEGMENTS_FEATURE,
         ]
         return lines
 
@@ -776,6 +785,7 @@ class OmixFtpServer(aioftp.Server):
             return True
         await self.blocking(os.unlink, real)
         self.resume_cache.forget(real)
+        await asyncio.to_thread(self.assemblies.forget, user_id, record_path(virtual))
         await asyncio.to_thread(records.forget, self.database, user_id, record_path(virtual))
         await asyncio.to_thread(
             records.settle, self.database, self.settings, user_id, record_path(virtual)
@@ -811,6 +821,13 @@ class OmixFtpServer(aioftp.Server):
             return True
         if not await self.blocking(os.path.isdir, real.parent):
             connection.response("553", f"{virtual.parent}: no such folder.")
+            return True
+        if self.assemblies.is_assembling(session.user_id, record_path(old_virtual)):
+            connection.response(
+                "450",
+                f"{old_virtual} is being assembled from segments; finish its upload (or "
+                "delete it) before renaming it.",
+            )
             return True
         if records.is_uploading(session.user_id, record_path(old_virtual)):
             connection.response("450", f"{old_virtual} is being uploaded right now.")
@@ -956,6 +973,9 @@ class OmixFtpServer(aioftp.Server):
                 "553", f"Folder {virtual.parent} does not exist; create it with MKD first."
             )
             return True
+        segment, session.segment = session.segment, None
+        if segment is not None:
+            return await self._stor_segment(connection, session.user_id, virtual, real, segment)
         current = stat.st_size if stat is not None else 0
         if offset > current:
             connection.response("554", self._past_end(virtual, offset, current))
@@ -966,6 +986,9 @@ class OmixFtpServer(aioftp.Server):
                 "450", f"{virtual} is being uploaded by another connection; try again later."
             )
             return True
+        if self.assemblies.is_assembling(session.user_id, path):
+            # a whole-file upload replaces an unfinished segmented one
+            await asyncio.to_thread(self.assemblies.forget, session.user_id, path)
         self._spawn(
             connection,
             self._receive_file(connection, session.user_id, virtual, real, offset, append),

@@ -27,6 +27,7 @@ from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.ftp.hashing_io import md5_of_range
 from server_stub.ftp.jail import home_folder
+from server_stub.ftp.segments import journal_path
 from server_stub.models import Interruption, PreuploadFile, UploadState, utcnow
 
 log = logging.getLogger(__name__)
@@ -113,10 +114,10 @@ def end_upload(
     ``incomplete`` with its reason, never as a complete file, until resumed.
     """
     state = UploadState.COMPLETE if md5 else UploadState.UPLOADING
-    if interruption is not None and md5:
+    if interruption is not None:
         state = UploadState.INCOMPLETE
     with database.session() as session:
-        _upsert(session, user_id, path, size, md5, state, interruption if md5 else None)
+        _upsert(session, user_id, path, size, md5, state, interruption)
 
 
 def _at_or_under(path: str) -> Any:
@@ -300,6 +301,10 @@ def scan_home(database: Database, settings: Settings, user_id: int) -> ScanRepor
             if stat is None:
                 session.delete(row)
                 report.removed.append(path)
+            elif journal_path(settings.segments_root, user_id, path).exists():
+                # a segmented upload not yet assembled: never taken for a whole file
+                row.state, row.md5 = UploadState.INCOMPLETE, None
+                row.interruption = Interruption.CONNECTION_LOST
             elif row.state == UploadState.INCOMPLETE and row.md5 and row.size == stat.st_size:
                 continue  # known to be cut short: it stays so until it is resumed
             elif row.state != UploadState.COMPLETE or not row.md5 or row.size != stat.st_size:

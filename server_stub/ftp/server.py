@@ -58,6 +58,7 @@ class PreuploadFtpServer:
         self.ftp = None
         ftp.closing = True
         ftp.stop_hashing.set()
+        ftp.assemblies.close()
         if self._reconcile is not None:
             self._reconcile.cancel()
             with contextlib.suppress(BaseException):
