@@ -7,6 +7,7 @@ packages=(
   curl            # FTP upload with resume in the integration tests
   lftp            # a second third-party FTP client (TLS interoperability tests)
   wget            # plain downloads of released files in the tests
+  aria2           # segmented downloads, the reference of benchmarks/bench_wan.py
   vsftpd          # the third-party FTP server the client and benchmarks compare against
   postgresql      # the suite runs a second time against PostgreSQL
   openssl         # self-signed certificates for the FTP TLS tests

@@ -10,7 +10,7 @@ every connection, unchanged::
 
     with WanEmulator.for_server(server, delay=0.05) as wan:
         requests.get(f"http://{wan.host}:{server.http_port}/api/v1/health")
-        wan.cut(server.passive_range())     # reset the data connections
+        wan.cut(range(low, high + 1))       # reset the data connections (passive ports)
         wan.stats()[server.ftp_port].accepted
 
 The model, per direction of each connection (``up`` is client to server):
