@@ -256,6 +256,14 @@ class ArchiveCalls:
         text = self.request("GET", path).text
         return text.split()[0].lower() if text.strip() else ""
 
+    def md5_companion(self, md5_url: str) -> str:
+        """The text of a released file's ``.md5`` (``<md5>  <name>``), from this server.
+
+        Saved beside a download as it is, so ``md5sum -c`` checks the file
+        against the archive's own line rather than one this client wrote.
+        """
+        return self.request("GET", "/" + md5_url.split("/api/v1/", 1)[-1].lstrip("/")).text
+
     # -- controlled access -----------------------------------------------------------
 
     def request_access(self, accession: str, purpose: str) -> AccessRequest:

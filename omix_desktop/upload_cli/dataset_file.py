@@ -45,12 +45,23 @@ FILE_KEYS = {"path", "local", "title", "samples", "data_type", "md5"}
 
 
 class DatasetFileError(Exception):
-    """A problem in the file: an English template (translated when shown) and its values."""
+    """A problem in the file: an English template (translated when shown) and its values.
+
+    ``problems`` holds every problem found (this one first), so a user
+    fixes the file in one go instead of one error per run.
+    """
 
     def __init__(self, template: str, **params: Any) -> None:
         super().__init__(template.format(**params))
         self.template = template
         self.params = params
+        self.problems: list[DatasetFileError] = [self]
+
+    @classmethod
+    def of(cls, problems: list[DatasetFileError]) -> DatasetFileError:
+        first = problems[0]
+        first.problems = list(problems)
+        return first
 
 
 @dataclass
@@ -72,21 +83,28 @@ def read_dataset_file(path: Path, md5_of: Callable[[Mapping[str, Any]], str | No
         raise DatasetFileError(
             N_("{path} is not valid TOML: {error}"), path=path, error=error
         ) from error
-    unknown = sorted(set(raw) - DATASET_KEYS - {"files"})
-    if unknown:
-        raise DatasetFileError(
-            N_("Unknown key {key} in {path}; check its spelling."), key=unknown[0], path=path
-        )
+    problems: list[DatasetFileError] = [
+        DatasetFileError(N_("Unknown key {key} in {path}; check its spelling."), key=key, path=path)
+        for key in sorted(set(raw) - DATASET_KEYS - {"files"})
+    ]
     body: dict[str, Any] = {key: value for key, value in raw.items() if key in DATASET_KEYS}
     if isinstance(body.get("release_date"), date):
         body["release_date"] = body["release_date"].isoformat()
     entries = raw.get("files")
     if not isinstance(entries, list) or not entries:
-        raise DatasetFileError(N_("{path} lists no [[files]]: add at least one."), path=path)
+        problems.append(
+            DatasetFileError(N_("{path} lists no [[files]]: add at least one."), path=path)
+        )
+        entries = []
     result = DatasetFile(body)
     files: list[dict[str, Any]] = []
     for index, entry in enumerate(entries):
-        files.append(_file(path, index, entry, md5_of, result))
+        try:
+            files.append(_file(path, index, entry, md5_of, result))
+        except DatasetFileError as error:
+            problems.append(error)
+    if problems:
+        raise DatasetFileError.of(problems)
     body["files"] = files
     return result
 

@@ -108,7 +108,7 @@ def test_messages_are_literals_so_they_can_be_extracted() -> None:
 
     allowed_variables = {
         ("config.py", "describe"),  # translates the N_-marked descriptions
-        ("main.py", "_dataset_file_message"),  # translates the N_-marked dataset.toml errors
+        ("submit.py", "_dataset_file_message"),  # translates the N_-marked dataset.toml errors
     }
     problems = []
     for path in sorted((ROOT / "omix_desktop").rglob("*.py")):
