@@ -53,6 +53,8 @@ class ItemProgress:
     """Seconds left at the current speed, None while unknown."""
     phase: str = "upload"
     """``upload``, ``check`` (hashing the part already on the server) or ``verify``."""
+    connections: int = 1
+    """Connections sending this file now (more than one for a segmented upload)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,11 @@ class FtpConnection:
         self.supports_xmd5: bool | None = None
         """None until tried; False once the server answered it as unknown."""
         self.supports_size: bool | None = None
+        self.features: set[str] | None = None
+        """The server's FEAT lines (upper case), once asked."""
         self.last_used = 0.0
+        self.made_dirs: set[PurePosixPath] | None = None
+        """Folders known to exist, shared by the queue's connections (one MKD each)."""
 
     @property
     def is_open(self) -> bool:
@@ -132,6 +136,7 @@ class FtpConnection:
             self._client = None
             raise
         self._made_dirs.clear()
+        self.features = None
         self.last_used = time.monotonic()
 
     async def close(self) -> None:
@@ -187,9 +192,10 @@ class FtpConnection:
         """
         parts = [p for p in directory.parts if p not in {"", ".", "/"}]
         current = PurePosixPath()
+        known = self._made_dirs if self.made_dirs is None else self.made_dirs
         for part in parts:
             current = current / part
-            if current in self._made_dirs:
+            if current in known:
                 continue
             code, info = await self._raw(f"MKD {current}")
             if code.startswith(("4", "5")) and code != "550" and code != "521":
@@ -197,7 +203,7 @@ class FtpConnection:
                     FailureReason.PERMISSION_DENIED,
                     {"code": code, "detail": f"{code} {' '.join(info).strip()}", "during": "mkd"},
                 )
-            self._made_dirs.add(current)
+            known.add(current)
 
     async def remote_size(self, path: PurePosixPath) -> int | None:
         """Size of a remote file, or None when it does not exist."""
@@ -257,6 +263,14 @@ class FtpConnection:
         self.supports_xmd5 = True
         return match.group(1).lower()
 
+    async def has_feature(self, name: str) -> bool:
+        """Whether the server lists ``name`` in FEAT (asked once per connection)."""
+        if self.features is None:
+            code, info = await self._raw("FEAT")
+            lines = info if code.startswith("2") else []
+            self.features = {line.strip().upper() for line in lines}
+        return name.upper() in self.features
+
     async def send(
         self,
         local: Path,
@@ -266,18 +280,23 @@ class FtpConnection:
         size: int,
         hasher: IncrementalHasher | None,
         on_sent: Callable[[int], None],
-    ) -> None:
+        segment_total: int | None = None,
+    ) -> str:
         """Upload bytes ``[offset, size)`` of ``local`` to ``remote`` (REST+STOR).
 
-        Returns when the server acknowledged the end of the transfer. The caller
-        must still compare the remote size: an acknowledged transfer may be cut.
+        With ``segment_total``, the bytes are one segment of a file of that
+        size (``SEGM offset size total`` + STOR), sent beside others.
+        Returns the server's final reply when it acknowledged the end of the
+        transfer. The caller must still compare the remote size or MD5: an
+        acknowledged transfer may be cut.
         """
         block_size = self._block_size()
         stream = None
         blocks = read_blocks(local, offset, size, hasher=hasher, block_size=block_size)
         try:
             try:
-                stream = await self._upload_stream(remote, offset)
+                segment = (offset, size, segment_total) if segment_total is not None else None
+                stream = await self._upload_stream(remote, offset, segment)
             except aioftp.StatusCodeError as exc:
                 raise classify_reply(exc, during="stor") from exc
             except Exception as exc:
@@ -298,13 +317,15 @@ class FtpConnection:
                     raise await self._data_failure(exc) from exc
                 on_sent(len(block))
             try:
-                await stream.finish()
+                stream.close()
+                _code, reply = await self.client.command(None, "2xx", "1xx")
             except aioftp.StatusCodeError as exc:
                 raise classify_reply(exc, during="stor") from exc
             except Exception as exc:
                 self.abandon()
                 raise classify(exc, during="stor") from exc
             self.last_used = time.monotonic()
+            return " ".join(reply).strip()
         except BaseException:
             if stream is not None:
                 stream.close()
@@ -316,7 +337,7 @@ class FtpConnection:
             await blocks.aclose()
 
     async def _upload_stream(
-        self, remote: PurePosixPath, offset: int
+        self, remote: PurePosixPath, offset: int, segment: tuple[int, int, int] | None = None
     ) -> aioftp.DataConnectionThrottleStreamIO:
         """Open a passive data connection and start ``REST``/``STOR`` on it.
 
@@ -332,7 +353,9 @@ class FtpConnection:
             asyncio.open_connection(host, port), self.settings.connect_timeout
         )
         try:
-            if offset:
+            if segment is not None:
+                await client.command("SEGM {} {} {}".format(*segment), "350")
+            elif offset:
                 await client.command(f"REST {offset}", "350")
             await client.command(f"STOR {remote}", "1xx")
             control_tls = client.stream.writer.transport.get_extra_info("ssl_object")

@@ -40,6 +40,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 import aioftp
@@ -59,6 +60,8 @@ from omix_desktop.transfer.hash_cache import FileStamp, HashCache
 from omix_desktop.transfer.hashing import IncrementalHasher, md5_file, md5_range
 from omix_desktop.transfer.queue_store import ItemState, QueueItem, QueueStore
 from omix_desktop.transfer.reasons import FailureReason, TransferError, classify, describe
+from omix_desktop.transfer.segmented import FEATURE as SEGMENTS_FEATURE
+from omix_desktop.transfer.segmented import SegmentedUpload, SegmentPolicy
 from omix_desktop.transfer.selection import PlannedFile
 from omix_wire.naming import check_path
 
@@ -103,6 +106,7 @@ class _Run:
     last_emit: float = 0.0
     progressed: bool = False
     """This attempt started further than the previous one (resets the failure count)."""
+    connections: int = 1
 
 
 class UploadQueue:
@@ -124,6 +128,7 @@ class UploadQueue:
         events: EventBus | None = None,
         progress_interval: float = 0.2,
         idle_reconnect: float = 60.0,
+        segments: SegmentPolicy | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -132,6 +137,9 @@ class UploadQueue:
         self.events = events or EventBus()
         self.progress_interval = progress_interval
         self.idle_reconnect = idle_reconnect
+        self.segment_policy = segments or SegmentPolicy()
+        self._made_dirs: set[PurePosixPath] = set()
+        """Remote folders created during this queue's life: one MKD per folder."""
         self._concurrency = max(1, concurrency)
         self._throttle = aioftp.StreamThrottle.from_limits(None, speed_limit or None)
         self._runs: dict[int, _Run] = {}
@@ -399,6 +407,7 @@ class UploadQueue:
             connection.abandon()
         connection = FtpConnection(self.settings, self._throttle)
         await connection.open()
+        connection.made_dirs = self._made_dirs
         return connection
 
     def _give_back(self, connection: FtpConnection) -> None:
@@ -449,6 +458,9 @@ class UploadQueue:
             item = self._set(item.id, state=ItemState.UPLOADING, attempts=item.attempts + 1)
             previous_confirmed = item.sent
             await connection.ensure_directory(remote.parent)
+            if await self._use_segments(item, connection):
+                await self._attempt_segmented(run, item, connection, remote)
+                return
             remote_size = await connection.remote_size(remote)
             offset, hasher = await self._resume_point(run, item, connection, remote_size, md5)
             self._checkpoint(run)
@@ -474,6 +486,61 @@ class UploadQueue:
             item = self._set(item.id, state=ItemState.UPLOADED, sent=item.size, md5=md5)
             self._emit_progress(run, force=True)
         await self._verify(run, item, connection, md5)
+
+    async def _use_segments(self, item: QueueItem, connection: FtpConnection) -> bool:
+        """Split this file over several connections? (Large, and the server can.)"""
+        policy = self.segment_policy
+        if policy.max_connections < 2 or item.size < policy.threshold:
+            return False
+        return await connection.has_feature(SEGMENTS_FEATURE)
+
+    async def _attempt_segmented(
+        self, run: _Run, item: QueueItem, connection: FtpConnection, remote: PurePosixPath
+    ) -> None:
+        """Stripes over several connections; verified by the server's whole-file MD5."""
+
+        def connections(count: int) -> None:
+            run.connections = max(1, count)
+
+        upload = SegmentedUpload(
+            item=item,
+            remote=remote,
+            first=connection,
+            settings=self.settings,
+            throttle=self._throttle,
+            store=self.store,
+            policy=self.segment_policy,
+            on_sent=lambda count: self._count_sent(run, count),
+            should_stop=lambda: run.intent is not None,
+            cancel=run.cancel,
+            on_connections=connections,
+        )
+        stored = upload.prepare()
+        run.sent = stored
+        run.meter.reset()
+        run.progressed = stored > item.sent
+        item = self._set(item.id, sent=stored, started=True, restart=False)
+        if stored:
+            self.events.emit(Notice(item.id, "resumed", {"offset": stored}))
+        local_md5, server_md5 = await upload.run()
+        self._checkpoint(run)
+        run.connections = 1
+        self._remember_md5(item, local_md5)
+        item = self._set(item.id, state=ItemState.UPLOADED, sent=item.size, md5=local_md5)
+        self._emit_progress(run, force=True)
+        if server_md5 is None:
+            await self._verify(run, item, connection, local_md5)
+            return
+        if server_md5 != local_md5:
+            self._mismatch(
+                item,
+                TransferError(
+                    FailureReason.MD5_MISMATCH, {"local": local_md5, "remote": server_md5}
+                ),
+            )
+            return
+        self.store.forget_stripes(item.id)
+        self._verified(item, local_md5, server_md5)
 
     def _check_local(self, item: QueueItem) -> QueueItem:
         """Stop on a missing file; restart (and re-hash) a file changed since queued."""
@@ -588,6 +655,9 @@ class UploadQueue:
                 TransferError(FailureReason.MD5_MISMATCH, {"local": md5, "remote": server_md5}),
             )
             return
+        self._verified(item, md5, server_md5)
+
+    def _verified(self, item: QueueItem, md5: str, server_md5: str | None) -> None:
         self._set(
             item.id,
             state=ItemState.VERIFIED,
@@ -626,10 +696,13 @@ class UploadQueue:
     # -- progress ------------------------------------------------------------------
 
     def _on_sent(self, run: _Run, count: int) -> None:
+        self._count_sent(run, count)
+        self._checkpoint(run)
+
+    def _count_sent(self, run: _Run, count: int) -> None:
         run.sent += count
         self._sent_total += count
         self._emit_progress(run)
-        self._checkpoint(run)
 
     def _emit_progress(self, run: _Run, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -644,6 +717,7 @@ class UploadQueue:
                 run.total,
                 run.meter.speed,
                 run.meter.eta(run.total - run.sent),
+                connections=run.connections,
             )
         )
         self._emit_queue_progress()

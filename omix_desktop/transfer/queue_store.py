@@ -110,6 +110,13 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE INDEX IF NOT EXISTS items_state ON items (state, paused, id);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS stripes (
+    item_id INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (item_id, start)
+);
 """
 
 _BOOLS = {"paused", "started", "restart"}
@@ -322,7 +329,34 @@ class QueueStore:
         return item
 
     def delete(self, item_id: int) -> bool:
+        self.forget_stripes(item_id)
         return self._db.execute("DELETE FROM items WHERE id = ?", (item_id,)).rowcount == 1
+
+    # -- stripes of segmented uploads (the per-stripe journal) -------------------
+
+    def stripes(self, item_id: int) -> list[tuple[int, int, bool]]:
+        """(start, end, done) of each stripe planned for an item, in file order."""
+        rows = self._db.execute(
+            'SELECT start, "end", done FROM stripes WHERE item_id = ? ORDER BY start', (item_id,)
+        )
+        return [(int(start), int(end), bool(done)) for start, end, done in rows]
+
+    def plan_stripes(self, item_id: int, ranges: Iterable[tuple[int, int]]) -> None:
+        """A new plan replaces any old one (the file changed or restarts from zero)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM stripes WHERE item_id = ?", (item_id,))
+            self._db.executemany(
+                'INSERT INTO stripes (item_id, start, "end", done) VALUES (?, ?, ?, 0)',
+                [(item_id, start, end) for start, end in ranges],
+            )
+
+    def stripe_done(self, item_id: int, start: int) -> None:
+        self._db.execute(
+            "UPDATE stripes SET done = 1 WHERE item_id = ? AND start = ?", (item_id, start)
+        )
+
+    def forget_stripes(self, item_id: int) -> None:
+        self._db.execute("DELETE FROM stripes WHERE item_id = ?", (item_id,))
 
     def counts(self) -> dict[str, int]:
         """Number of items per state, plus ``paused``; cheap enough for every refresh."""

@@ -135,11 +135,11 @@ class SegmentCommands:
             self.assemblies.done_with(user_id)
             connection.response(error.code, str(error))
             return None
-        if len(assembly.active) == 1:  # DELE and RNTO wait while any segment is sent
-            records.claim_upload(user_id, path)
-        await asyncio.to_thread(
-            records.begin_upload, self.database, user_id, path, assembly.stored_bytes
-        )
+        if len(assembly.active) == 1:  # the first segment in flight marks the file busy
+            records.claim_upload(user_id, path)  # DELE and RNTO wait while any is sent
+            await asyncio.to_thread(
+                records.begin_upload, self.database, user_id, path, assembly.stored_bytes
+            )
         return assembly, SegmentWriter(assembly, writer_id, segment, fd)
 
     async def _receive_segment(

@@ -156,7 +156,7 @@ class Assembly:
             if stored:
                 self.stored = _merge([*self.stored, (segment.start, segment.end)])
             completed = not was_complete and self.complete
-        self.save_journal()
+            self._save_journal_locked()
         return completed
 
     @property
@@ -165,6 +165,17 @@ class Assembly:
             return bool(self.active)
 
     def save_journal(self) -> None:
+        with self.lock:
+            self._save_journal_locked()
+
+    def _save_journal_locked(self) -> None:
+        """Written whole then renamed: a crash leaves the old journal or the new one.
+
+        A complete file needs none (every byte is in; a restart re-hashes it).
+        """
+        if self.complete:
+            self.journal.unlink(missing_ok=True)
+            return
         text = json.dumps({"path": self.path, "total": self.total, "stored": self.stored})
         temporary = self.journal.with_suffix(".tmp")
         temporary.write_text(text)
