@@ -148,10 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from(args)
     if (settings.ftp_tls_cert is None) != (settings.ftp_tls_key is None):
         parser.error("--ftp-tls-cert and --ftp-tls-key go together")
-    from server_stub.memory import limit_malloc_arenas
+    from server_stub.memory import install_memory_report, limit_malloc_arenas
     from server_stub.runner import serve
 
     limit_malloc_arenas()
+    install_memory_report()
     try:
         asyncio.run(serve(settings))
     except OSError as error:

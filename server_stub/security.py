@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,14 +14,24 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 every FTP or API sign-in lift the server's memory by that much; hashes made with
 other parameters still verify (they carry their own) and are redone at sign-in."""
 
+ARGON2_AT_ONCE = 2
+"""Password hashes computed at the same time in this process. Each holds its
+19 MiB while it runs: 20 clients signing in to FTP together ran six at once (the
+default thread pool) and lifted the server by up to ~115 MB
+(``benchmarks/bench_load.py``). argon2 is CPU-bound, so more than the cores of a
+small server buys no speed; sign-ins beyond these wait their turn (a few tens of ms)."""
+_argon2_slots = threading.BoundedSemaphore(ARGON2_AT_ONCE)
+
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _argon2_slots:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with _argon2_slots:
+            return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

@@ -4,10 +4,13 @@ aioftp's data connections are ``StreamReader``/``StreamWriter`` pairs: every
 received byte is copied three times under the GIL before it reaches a file,
 which starves the hashing thread on a small machine. :class:`DataChannel` is
 an ``asyncio.BufferedProtocol`` instead: the socket (or TLS layer) reads
-straight into one of a few pre-allocated blocks (``settings.ftp_block_size``),
-full blocks are written to disk by a worker thread in order, and reading
-pauses when all blocks are busy, so memory is a few blocks per upload and TCP
-flow control slows the sender down when the disk is slower than the network.
+straight into one of a few blocks (``settings.ftp_block_size``) borrowed
+from :data:`server_stub.ftp.blocks.BLOCKS`, full blocks are written to disk by
+a worker thread in order, and reading pauses when all blocks are busy, so
+memory is at most :data:`BLOCKS_PER_UPLOAD` blocks per upload (two while the
+disk keeps up) and TCP flow control slows the sender down when the disk is
+slower than the network. The blocks go back to the pool when the transfer
+ends (a block a worker is still writing from, once that write returns).
 
 Sending (listings, downloads) is a plain ``write`` with drain.
 """
@@ -20,13 +23,19 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
+from server_stub.ftp.blocks import BLOCKS, BlockPool
+
 BLOCKS_PER_UPLOAD = 3
 
 
 class DataChannel(asyncio.BufferedProtocol):
-    def __init__(self, on_ready: Callable[[DataChannel], None]) -> None:
+    def __init__(self, on_ready: Callable[[DataChannel], None], pool: BlockPool = BLOCKS) -> None:
         self._on_ready = on_ready
+        self._pool = pool
         self._block_size = 64 * 1024
+        self._blocks = 0
+        """Blocks taken from the pool and not yet given back."""
+        self._released = False
         self.transport: asyncio.Transport | None = None
         self._loop = asyncio.get_running_loop()
         self._closed = self._loop.create_future()
@@ -71,12 +80,16 @@ class DataChannel(asyncio.BufferedProtocol):
         self._can_write.set()
 
     def get_buffer(self, sizehint: int) -> memoryview:
+        if self._released:  # the transfer is over: whatever still arrives is dropped
+            return memoryview(bytearray(max(1, min(sizehint, 64 * 1024))))
         if self._current is None:  # cannot happen while reading is resumed; be safe
-            self._current = bytearray(self._block_size)
+            self._current = self._take()
             self._filled = 0
         return memoryview(self._current)[self._filled :]
 
     def buffer_updated(self, nbytes: int) -> None:
+        if self._released:
+            return
         self._filled += nbytes
         self.received += nbytes
         self._received_at = self._loop.time()
@@ -86,6 +99,8 @@ class DataChannel(asyncio.BufferedProtocol):
             self._current, self._filled = None, 0
             if self._free:
                 self._current = self._free.pop()
+            elif self._blocks < BLOCKS_PER_UPLOAD:
+                self._current = self._take()  # the writer is behind: one more block
             else:
                 self._pause()
             self._kick()
@@ -131,8 +146,9 @@ class DataChannel(asyncio.BufferedProtocol):
         self._block_size = block_size
         self._write_block = write_block
         self._executor = executor
-        self._free = [bytearray(block_size) for _ in range(BLOCKS_PER_UPLOAD - 1)]
-        self._current = bytearray(block_size)
+        self._free = []
+        self._released = False
+        self._current = self._take()
         self._filled = 0
         self._done = self._loop.create_future()
         self._receiving = True
@@ -148,7 +164,34 @@ class DataChannel(asyncio.BufferedProtocol):
             if self._watchdog is not None:
                 self._watchdog.cancel()
             self._receiving = False
+            self._release_blocks()
         return self.received
+
+    def _take(self) -> bytearray:
+        self._blocks += 1
+        return self._pool.take(self._block_size)
+
+    def _give(self, block: bytearray) -> None:
+        self._blocks -= 1
+        self._pool.give(block)
+
+    def _release_blocks(self) -> None:
+        """Give back every block no worker is writing from (``_written`` gives that one)."""
+        self._released = True
+        self._pause()
+        blocks = [block for block, _count in self._queue] + self._free
+        if self._current is not None:
+            blocks.append(self._current)
+        self._queue.clear()
+        self._free = []
+        self._current, self._filled = None, 0
+        for block in blocks:
+            self._give(block)
+
+    def _drop_queue(self) -> None:
+        """Forget queued blocks (a write failed): they become free blocks again."""
+        self._free.extend(block for block, _count in self._queue)
+        self._queue.clear()
 
     def _arm_watchdog(self, timeout: float) -> None:
         def check() -> None:
@@ -188,7 +231,7 @@ class DataChannel(asyncio.BufferedProtocol):
         if self._writing:
             return
         if self._error is not None and not isinstance(self._error, ConnectionError | TimeoutError):
-            self._queue.clear()  # a disk error: stop writing
+            self._drop_queue()  # a disk error: stop writing
         if self._queue:
             buffer, count = self._queue.popleft()
             self._writing = True
@@ -206,19 +249,25 @@ class DataChannel(asyncio.BufferedProtocol):
 
     def _written(self, buffer: bytearray, future: asyncio.Future[Any]) -> None:
         self._writing = False
+        if self._released:  # the transfer ended (cancelled) while this block was written
+            self._give(buffer)
+            return
         error = None if future.cancelled() else future.exception()
         if future.cancelled():
             error = ConnectionAbortedError("write cancelled")
         if error is not None:
             self._error = error
             self._ended = True
-            self._queue.clear()
+            self._drop_queue()
             if self.transport is not None:
                 self.transport.abort()
+            self._free.append(buffer)
         elif not self._ended:
             if self._current is None:
                 self._current, self._filled = buffer, 0
                 self._resume()
             else:
                 self._free.append(buffer)
+        else:
+            self._free.append(buffer)
         self._kick()

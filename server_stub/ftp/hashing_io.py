@@ -34,10 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from server_stub.ftp.blocks import BLOCKS
+
 READ_BLOCK = 1024 * 1024
 """Reads for hashing files already on disk (hashlib releases the GIL for these)."""
-TRAIL_BLOCK = 8 * 1024 * 1024
-"""The trailing hasher reads large pieces: fewer GIL hand-overs per byte hashed."""
+TRAIL_BLOCK = 1024 * 1024
+"""The trailing hasher's reads. 1 MiB hashes as fast as 8 MiB (DESIGN.md section 5);
+8 MiB per running upload was most of the server's memory under load
+(``benchmarks/bench_load.py``). Borrowed from :data:`server_stub.ftp.blocks.BLOCKS`."""
 
 
 class DiskFullError(OSError):
@@ -68,21 +72,25 @@ def md5_of_range(
     thread. Setting ``stop_event`` makes it give up (``HashingStopped``).
     """
     digest = hashlib.md5()
-    buffer = bytearray(READ_BLOCK)
+    buffer = BLOCKS.take(READ_BLOCK)
     view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as handle:
-        size = os.fstat(handle.fileno()).st_size
-        stop = size if end is None else min(end, size)
-        handle.seek(start)
-        position = start
-        while position < stop:
-            if stop_event is not None and stop_event.is_set():
-                raise HashingStopped(str(path))
-            count = handle.readinto(view[: min(READ_BLOCK, stop - position)])
-            if not count:
-                break
-            digest.update(view[:count])
-            position += count
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            stop = size if end is None else min(end, size)
+            handle.seek(start)
+            position = start
+            while position < stop:
+                if stop_event is not None and stop_event.is_set():
+                    raise HashingStopped(str(path))
+                count = handle.readinto(view[: min(READ_BLOCK, stop - position)])
+                if not count:
+                    break
+                digest.update(view[:count])
+                position += count
+    finally:
+        view.release()
+        BLOCKS.give(buffer)
     return digest.hexdigest(), max(position, start)
 
 
@@ -198,7 +206,7 @@ class TrailingHasher(threading.Thread):
             pass
 
     def run(self) -> None:
-        buffer = bytearray(self._block)
+        buffer = BLOCKS.take(self._block)
         view = memoryview(buffer)
         try:
             with open(self.path, "rb", buffering=0) as handle:
@@ -229,6 +237,9 @@ class TrailingHasher(threading.Thread):
             self._settle(error)
         else:
             self._settle(None)
+        finally:
+            view.release()
+            BLOCKS.give(buffer)
 
 
 class HashingUpload:

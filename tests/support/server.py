@@ -106,8 +106,8 @@ class ServerProcess:
             try:
                 if requests.get(f"{self.api}/health", timeout=1).ok and self._ftp_ready():
                     return self
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or still busy starting (e.g. under tracemalloc)
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"omix-server did not start in time:\n{self.log()}")
