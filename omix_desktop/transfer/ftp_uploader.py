@@ -336,6 +336,69 @@ class FtpConnection:
         finally:
             await blocks.aclose()
 
+    async def list_names(self, folder: PurePosixPath) -> set[str] | None:
+        """Names in a remote folder (NLST), one round trip for many files.
+
+        An empty set for a folder that does not exist; None when the server
+        cannot list it (the caller then asks about each file instead).
+        """
+        try:
+            host, port = await self._passive_address()
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port), self.settings.connect_timeout
+            )
+        except aioftp.StatusCodeError:
+            return None
+        except Exception as exc:
+            self.abandon()
+            raise classify(exc, during="list") from exc
+        try:
+            code, info = await self._raw(
+                f"NLST {folder}" if str(folder) not in ("", ".") else "NLST"
+            )
+            if code == "550" or code == "450":
+                return set()
+            if not code.startswith("1"):
+                return None
+            await self._secure_data(writer)
+            data = await asyncio.wait_for(reader.read(), self.settings.socket_timeout)
+            writer.close()
+            code, _info = await self._raw_reply()
+            if not code.startswith("2"):
+                return None
+        except TransferError:
+            raise
+        except Exception as exc:
+            self.abandon()
+            raise classify(exc, during="list") from exc
+        finally:
+            writer.transport.abort()
+        text = data.decode("utf-8", errors="replace")
+        return {line.strip().rsplit("/", 1)[-1] for line in text.splitlines() if line.strip()}
+
+    async def _raw_reply(self) -> tuple[str, list[str]]:
+        try:
+            code, info = await self.client.command(None, ("2xx", "4xx", "5xx"), "1xx")
+        except Exception as exc:
+            self.abandon()
+            raise classify(exc, during="command") from exc
+        self.last_used = time.monotonic()
+        return str(code), info
+
+    async def _secure_data(self, writer: asyncio.StreamWriter) -> None:
+        """TLS on a data connection when the control connection has it (same session)."""
+        control_tls = self.client.stream.writer.transport.get_extra_info("ssl_object")
+        if control_tls is None:
+            return
+        context = SSLSessionBoundContext(
+            ssl.PROTOCOL_TLS_CLIENT, context=control_tls.context, session=control_tls.session
+        )
+        await writer.start_tls(
+            context,  # type: ignore[arg-type]  # duck-typed SSLContext wrapper
+            server_hostname=self.settings.host,
+            ssl_handshake_timeout=self.settings.connect_timeout,
+        )
+
     async def _upload_stream(
         self, remote: PurePosixPath, offset: int, segment: tuple[int, int, int] | None = None
     ) -> aioftp.DataConnectionThrottleStreamIO:
@@ -358,18 +421,7 @@ class FtpConnection:
             elif offset:
                 await client.command(f"REST {offset}", "350")
             await client.command(f"STOR {remote}", "1xx")
-            control_tls = client.stream.writer.transport.get_extra_info("ssl_object")
-            if control_tls is not None:
-                context = SSLSessionBoundContext(
-                    ssl.PROTOCOL_TLS_CLIENT,
-                    context=control_tls.context,
-                    session=control_tls.session,
-                )
-                await writer.start_tls(
-                    context,  # type: ignore[arg-type]  # duck-typed SSLContext wrapper
-                    server_hostname=self.settings.host,
-                    ssl_handshake_timeout=self.settings.connect_timeout,
-                )
+            await self._secure_data(writer)
         except BaseException:
             writer.transport.abort()
             raise

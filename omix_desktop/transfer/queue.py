@@ -61,7 +61,7 @@ from omix_desktop.transfer.hashing import IncrementalHasher, md5_file, md5_range
 from omix_desktop.transfer.queue_store import ItemState, QueueItem, QueueStore
 from omix_desktop.transfer.reasons import FailureReason, TransferError, classify, describe
 from omix_desktop.transfer.segmented import FEATURE as SEGMENTS_FEATURE
-from omix_desktop.transfer.segmented import SegmentedUpload, SegmentPolicy
+from omix_desktop.transfer.segmented import SegmentedUpload, SegmentPolicy, completed_md5
 from omix_desktop.transfer.selection import PlannedFile
 from omix_wire.naming import check_path
 
@@ -139,6 +139,9 @@ class UploadQueue:
         self.idle_reconnect = idle_reconnect
         self.segment_policy = segments or SegmentPolicy()
         self._made_dirs: set[PurePosixPath] = set()
+        self._listings: dict[PurePosixPath, set[str] | None] = {}
+        """Names in remote folders when first seen by this queue (None: not listable)."""
+        self._listing_lock = asyncio.Lock()
         """Remote folders created during this queue's life: one MKD per folder."""
         self._concurrency = max(1, concurrency)
         self._throttle = aioftp.StreamThrottle.from_limits(None, speed_limit or None)
@@ -461,17 +464,20 @@ class UploadQueue:
             if await self._use_segments(item, connection):
                 await self._attempt_segmented(run, item, connection, remote)
                 return
-            remote_size = await connection.remote_size(remote)
+            remote_size = await self._probe_remote(item, connection, remote)
             offset, hasher = await self._resume_point(run, item, connection, remote_size, md5)
             self._checkpoint(run)
+            if offset >= item.size and not item.started:
+                self.events.emit(Notice(item.id, "already_on_server", {"size": item.size}))
             run.sent = offset
             run.meter.reset()
             run.progressed = offset > previous_confirmed
             item = self._set(item.id, sent=offset, started=True, restart=False)
+            reply = ""
             if offset < item.size or item.size == 0:
                 if offset:
                     self.events.emit(Notice(item.id, "resumed", {"offset": offset}))
-                await connection.send(
+                reply = await connection.send(
                     item.local_path,
                     remote,
                     offset=offset,
@@ -485,7 +491,46 @@ class UploadQueue:
                 self._remember_md5(item, md5)
             item = self._set(item.id, state=ItemState.UPLOADED, sent=item.size, md5=md5)
             self._emit_progress(run, force=True)
+            confirmed = completed_md5(reply, item.size)
+            if confirmed is not None and md5 is not None and self._unchanged(item):
+                # the server's reply to the upload says size and MD5: no more round trips
+                if confirmed == md5:
+                    self._verified(item, md5, confirmed)
+                else:
+                    self._mismatch(
+                        item,
+                        TransferError(
+                            FailureReason.MD5_MISMATCH, {"local": md5, "remote": confirmed}
+                        ),
+                    )
+                return
         await self._verify(run, item, connection, md5)
+
+    async def _probe_remote(
+        self, item: QueueItem, connection: FtpConnection, remote: PurePosixPath
+    ) -> int | None:
+        """The remote size, without a round trip per file where none is needed.
+
+        A file never sent before is looked up in its folder's listing, taken
+        once per folder and queue: when it is not there, there is nothing to
+        resume or to compare, so no SIZE (or range checksum) is asked.
+        """
+        if not item.started and not item.restart:
+            folder = remote.parent
+            async with self._listing_lock:  # workers starting together list a folder once
+                if folder not in self._listings:
+                    self._listings[folder] = await connection.list_names(folder)
+            names = self._listings[folder]
+            if names is not None and remote.name not in names:
+                return None
+        return await connection.remote_size(remote)
+
+    @staticmethod
+    def _unchanged(item: QueueItem) -> bool:
+        try:
+            return FileStamp.of(item.local_path) == FileStamp(item.size, item.mtime_ns)
+        except OSError:
+            return False
 
     async def _use_segments(self, item: QueueItem, connection: FtpConnection) -> bool:
         """Split this file over several connections? (Large, and the server can.)"""

@@ -280,6 +280,8 @@ class CuttingProxy:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._servers: list[asyncio.base_events.Server] = []
         self.down = False
+        self.commands: list[str] = []
+        """Every command a client sent on a control connection (the verb and its argument)."""
 
     async def start(self) -> CuttingProxy:
         self._server = await asyncio.start_server(self._control, "127.0.0.1", 0)
@@ -308,7 +310,7 @@ class CuttingProxy:
         except OSError:
             writer.transport.abort()
             return
-        self._spawn(self._pipe(reader, up_writer))
+        self._spawn(self._commands(reader, up_writer))
         try:
             while line := await up_reader.readline():
                 line = await self._rewrite(line)
@@ -319,6 +321,22 @@ class CuttingProxy:
         finally:
             writer.close()
             up_writer.close()
+
+    async def _commands(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Client -> server on the control connection, one command a line, recorded."""
+        try:
+            while line := await reader.readline():
+                self.commands.append(line.decode("utf-8", "replace").strip())
+                writer.write(line)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    def count(self, verb: str) -> int:
+        return sum(1 for c in self.commands if c.split(" ", 1)[0].upper() == verb)
 
     async def _rewrite(self, line: bytes) -> bytes:
         match = _EPSV.match(line.rstrip(b"\r\n"))

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path, PurePosixPath
 
 from omix_desktop.transfer.queue_store import ItemState, QueueStore
@@ -131,21 +130,16 @@ def test_store_round_trip_and_upsert(tmp_path, make_file) -> None:
     store.close()
 
 
-def test_ten_thousand_items_add_and_list_fast(tmp_path) -> None:
+def test_ten_thousand_items_add_and_list(tmp_path) -> None:
     local = tmp_path / "x"
     planned = [
         PlannedFile(local / f"f{i}.fq.gz", PurePosixPath(f"run/f{i}.fq.gz"), 1000 + i, 1)
         for i in range(10_000)
     ]
     store = QueueStore(tmp_path / "data")
-    started = time.perf_counter()
     added = store.add(planned)
-    add_seconds = time.perf_counter() - started
-    started = time.perf_counter()
     listed = store.items()
     counts = store.counts()
-    list_seconds = time.perf_counter() - started
+    # how fast: benchmarks/bench_queue_10k.py (timings do not belong in unit tests)
     assert len(added) == len(listed) == 10_000 and counts["queued"] == 10_000
-    assert add_seconds < 1.0, add_seconds
-    assert list_seconds < 1.0, list_seconds
     store.close()

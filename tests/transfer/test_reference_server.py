@@ -84,3 +84,51 @@ async def test_wrong_password(server: ServerProcess, user: ApiUser, make_file, t
         await run_until_settled(queue)
     (item,) = queue.items()
     assert item.reason == FailureReason.LOGIN_FAILED and queue.paused
+
+
+async def test_many_small_files_take_few_round_trips(
+    server: ServerProcess, user: ApiUser, make_file, tmp_path
+) -> None:
+    """Connections stay signed in across files; no probe for a file never sent; the
+    server's MD5 comes from its reply to the upload; one MKD and one listing per folder."""
+    for i in range(30):
+        make_file(f"batch/lane{i % 2}/r{i}.fq", 2_000 + i, seed=i)
+    proxy = await CuttingProxy(server.ftp_port).start()
+    try:
+        queue = open_queue(tmp_path / "data", settings(proxy.port, user), concurrency=3)
+        async with queue:
+            queue.add(plan_uploads([tmp_path / "local" / "batch"]))
+            await run_until_settled(queue, 40)
+    finally:
+        await proxy.stop()
+    items = queue.items()
+    assert [i.state for i in items] == [ItemState.VERIFIED] * 30
+    assert all(i.verified_by == "md5" and i.remote_md5 == md5_of(i.local_path) for i in items)
+    assert proxy.count("USER") <= 3  # one sign-in per connection, not per file
+    assert proxy.count("STOR") == 30
+    assert proxy.count("SIZE") == 0 and proxy.count("XMD5") == 0
+    assert proxy.count("NLST") == 2  # batch/lane0 and batch/lane1, once each
+    assert proxy.count("MKD") <= 3 + 2  # batch, lane0, lane1 (a racing worker may repeat one)
+
+
+async def test_a_file_already_on_the_server_is_not_sent_again(
+    server: ServerProcess, user: ApiUser, make_file, tmp_path
+) -> None:
+    local = make_file("again/same.bin", 3 * MiB, seed=8)
+    first = open_queue(tmp_path / "one", settings(server.ftp_port, user))
+    async with first:
+        first.add(plan_uploads([tmp_path / "local" / "again"]))
+        await run_until_settled(first)
+    proxy = await CuttingProxy(server.ftp_port).start()
+    try:
+        second = open_queue(tmp_path / "two", settings(proxy.port, user))  # another computer
+        recorder = Recorder(second)
+        async with second:
+            (item,) = second.add(plan_uploads([tmp_path / "local" / "again"]))
+            await run_until_settled(second)
+    finally:
+        await proxy.stop()
+    done = second.get(item.id)
+    assert done.state is ItemState.VERIFIED and done.remote_md5 == md5_of(local)
+    assert recorder.notices("already_on_server")
+    assert proxy.count("STOR") == 0 and proxy.data_bytes == 0
