@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server_stub.api import responses
+
 
 class ApiError(Exception):
     """Raised anywhere in request handling; rendered as the JSON error body."""
@@ -54,6 +56,13 @@ def _field_name(location: tuple[Any, ...]) -> str | None:
     return ".".join(parts) or None
 
 
+HTTP_ERROR_CODES = {
+    400: "invalid_body",  # FastAPI's "There was an error parsing the body" (not UTF-8)
+    404: "not_found",
+    405: "method_not_allowed",
+}
+"""Codes of the answers the framework raises itself (any other status: ``http_error``)."""
+
 VALIDATION_CODES = {
     "missing": "required",
     "string_too_long": "too_long",
@@ -63,6 +72,8 @@ VALIDATION_CODES = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    responses.install(app)  # the schema shows these bodies, not FastAPI's own
+
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
@@ -97,6 +108,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        code = HTTP_ERROR_CODES.get(error.status_code, "http_error")
         body = ApiError(error.status_code, code, str(error.detail)).body()
         return JSONResponse(body, status_code=error.status_code)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from server_stub import release
 from server_stub.api.deps import RowIdPath, SessionDep, UserDep
+from server_stub.api.responses import SIGNED_IN, errors
 from server_stub.errors import ApiError
 from server_stub.models import Access, Dataset, User, utcnow
 from server_stub.models_release import (
@@ -29,7 +30,7 @@ from server_stub.models_release import (
 from server_stub.text_rules import MultiLine, SingleLine
 from server_stub.validation import CodedValueError
 
-router = APIRouter(tags=["controlled access"])
+router = APIRouter(tags=["controlled access"], responses=SIGNED_IN)
 
 MIN_PURPOSE = 10
 
@@ -127,6 +128,7 @@ def approved(session: Session, dataset: Dataset, user: User) -> bool:
     "/public/datasets/{accession}/access-requests",
     status_code=201,
     response_model=AccessRequestOut,
+    responses=errors(404, 409),
 )
 def request_access(
     accession: SingleLine, body: AccessRequestIn, user: UserDep, session: SessionDep
@@ -193,7 +195,11 @@ def my_requests(user: UserDep, session: SessionDep) -> list[AccessRequestOut]:
     return [request_out(row, for_owner=False) for row in rows]
 
 
-@router.get("/datasets/{accession}/access-requests", response_model=list[AccessRequestOut])
+@router.get(
+    "/datasets/{accession}/access-requests",
+    response_model=list[AccessRequestOut],
+    responses=errors(404),
+)
 def dataset_requests(
     accession: SingleLine,
     user: UserDep,
@@ -243,6 +249,7 @@ def _decide(
 @router.post(
     "/datasets/{accession}/access-requests/{request_id}/approve",
     response_model=AccessRequestOut,
+    responses=errors(404),
 )
 def approve(
     accession: SingleLine,
@@ -259,6 +266,7 @@ def approve(
 @router.post(
     "/datasets/{accession}/access-requests/{request_id}/reject",
     response_model=AccessRequestOut,
+    responses=errors(404),
 )
 def reject(
     accession: SingleLine,

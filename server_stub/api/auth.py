@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from server_stub.accounts import authenticate, end_password_sessions, find_user, normalize_email
 from server_stub.api.deps import AddressDep, SessionDep, SettingsDep, TokenDep, UserDep
+from server_stub.api.responses import SIGNED_IN, errors
 from server_stub.errors import ApiError
 from server_stub.models import AuthToken, User, utcnow
 from server_stub.security import hash_password, new_token, token_digest, verify_password
@@ -94,7 +95,7 @@ def user_out(user: User) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 
-@router.post("/register", status_code=201, response_model=UserOut)
+@router.post("/register", status_code=201, response_model=UserOut, responses=errors(409))
 def register(body: RegisterRequest, session: SessionDep) -> UserOut:
     email = normalize_email(str(body.email))
     if find_user(session, email) is not None:
@@ -106,7 +107,7 @@ def register(body: RegisterRequest, session: SessionDep) -> UserOut:
     return user_out(user)
 
 
-@router.post("/login", response_model=LoginResponse)
+@router.post("/login", response_model=LoginResponse, responses=errors(401, 429))
 def login(
     body: LoginRequest, session: SessionDep, settings: SettingsDep, address: AddressDep
 ) -> LoginResponse:
@@ -121,7 +122,7 @@ def login(
     return LoginResponse(token=token, expires_at=expires_at, user=user_out(user))
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, responses=SIGNED_IN)
 def logout(token: TokenDep, user: UserDep, session: SessionDep) -> Response:
     session.execute(
         update(AuthToken)
@@ -132,12 +133,12 @@ def logout(token: TokenDep, user: UserDep, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=UserOut)
+@router.get("/me", response_model=UserOut, responses=SIGNED_IN)
 def me(user: UserDep) -> UserOut:
     return user_out(user)
 
 
-@router.post("/password", status_code=204)
+@router.post("/password", status_code=204, responses=errors(401, 403))
 def change_password(
     body: PasswordChange, token: TokenDep, user: UserDep, session: SessionDep
 ) -> Response:

@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from server_stub.api.deps import SessionDep, UserDep
+from server_stub.api.responses import SIGNED_IN
 from server_stub.models import BioProject
 from server_stub.text_rules import MultiLine, SingleLine
 
-router = APIRouter(prefix="/bioprojects", tags=["bioprojects"])
+router = APIRouter(prefix="/bioprojects", tags=["bioprojects"], responses=SIGNED_IN)
 
 
 class BioProjectCreate(BaseModel):

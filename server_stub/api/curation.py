@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from server_stub import release
 from server_stub.api.deps import CuratorDep, SessionDep, UserDep
+from server_stub.api.responses import errors
 from server_stub.models import Dataset
 from server_stub.text_rules import MultiLine, SingleLine
 
@@ -70,13 +71,17 @@ def curation_item(dataset: Dataset) -> CurationItem:
     )
 
 
-@router.get("/curation/queue", response_model=list[CurationItem])
+@router.get("/curation/queue", response_model=list[CurationItem], responses=errors(401, 403))
 def queue(curator: CuratorDep, session: SessionDep) -> list[CurationItem]:
     """Datasets waiting for curation, oldest submission first."""
     return [curation_item(dataset) for dataset in release.curation_queue(session)]
 
 
-@router.post("/curation/{accession}/approve", response_model=CurationItem)
+@router.post(
+    "/curation/{accession}/approve",
+    response_model=CurationItem,
+    responses=errors(401, 403, 404, 409),
+)
 def approve(accession: SingleLine, curator: CuratorDep, session: SessionDep) -> CurationItem:
     """``Curated``; only once every file is archived (else ``409 files_not_archived``).
 
@@ -88,7 +93,11 @@ def approve(accession: SingleLine, curator: CuratorDep, session: SessionDep) -> 
     return item
 
 
-@router.post("/curation/{accession}/return", response_model=CurationItem)
+@router.post(
+    "/curation/{accession}/return",
+    response_model=CurationItem,
+    responses=errors(401, 403, 404, 409),
+)
 def return_dataset(
     accession: SingleLine, body: ReturnRequest, curator: CuratorDep, session: SessionDep
 ) -> CurationItem:
@@ -96,7 +105,11 @@ def return_dataset(
     return curation_item(release.return_to_submitter(session, accession, curator, body.message))
 
 
-@router.post("/datasets/{accession}/resubmit", response_model=CurationItem)
+@router.post(
+    "/datasets/{accession}/resubmit",
+    response_model=CurationItem,
+    responses=errors(401, 404, 409),
+)
 def resubmit(accession: SingleLine, user: UserDep, session: SessionDep) -> CurationItem:
     """The owner sends a returned dataset back to the curators (``409 not_returned`` else)."""
     dataset = release.owned_dataset(session, user, accession)

@@ -26,12 +26,13 @@ from omix_wire.md5 import normalize_md5
 from server_stub import archiving, release
 from server_stub import datasets_service as service
 from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
+from server_stub.api.responses import SIGNED_IN, errors
 from server_stub.errors import ApiError
 from server_stub.models import Access, DataFile, Dataset, FileStatus, utcnow
 from server_stub.text_rules import MultiLine, SingleLine
 from server_stub.validation import CodedValueError, Problems
 
-router = APIRouter(prefix="/datasets", tags=["datasets"])
+router = APIRouter(prefix="/datasets", tags=["datasets"], responses=SIGNED_IN)
 
 MAX_FILES_PER_REQUEST = 1000
 
@@ -405,7 +406,7 @@ def list_mine(
     return [dataset_row(dataset) for dataset in datasets]
 
 
-@router.post("", status_code=201, response_model=DatasetOut)
+@router.post("", status_code=201, response_model=DatasetOut, responses=errors(400, 404, 409))
 def create(
     body: DatasetCreate,
     user: UserDep,
@@ -431,7 +432,7 @@ def create(
     return dataset_out(service.load_owned(session, user, dataset.accession or ""))
 
 
-@router.get("/{accession}", response_model=DatasetOut)
+@router.get("/{accession}", response_model=DatasetOut, responses=errors(404))
 def read(
     accession: SingleLine,
     user: UserDep,
@@ -443,7 +444,7 @@ def read(
     return dataset_out(service.load_owned(session, user, accession))
 
 
-@router.patch("/{accession}", response_model=DatasetOut)
+@router.patch("/{accession}", response_model=DatasetOut, responses=errors(404, 409))
 def update(
     accession: SingleLine,
     body: DatasetUpdate,
@@ -511,7 +512,12 @@ def update(
     return dataset_out(dataset)
 
 
-@router.post("/{accession}/files", status_code=201, response_model=DatasetOut)
+@router.post(
+    "/{accession}/files",
+    status_code=201,
+    response_model=DatasetOut,
+    responses=errors(400, 404, 409),
+)
 def add_files(
     accession: SingleLine,
     body: FilesAdd,
@@ -526,7 +532,9 @@ def add_files(
     return dataset_out(service.load_owned(session, user, accession))
 
 
-@router.patch("/{accession}/files/{file_id}", response_model=DataFileOut)
+@router.patch(
+    "/{accession}/files/{file_id}", response_model=DataFileOut, responses=errors(400, 404, 409)
+)
 def update_file(
     accession: SingleLine,
     file_id: SingleLine,
@@ -562,7 +570,7 @@ def update_file(
     return file_out(file)
 
 
-@router.delete("/{accession}/files/{file_id}", status_code=204)
+@router.delete("/{accession}/files/{file_id}", status_code=204, responses=errors(404, 409))
 def delete_file(
     accession: SingleLine,
     file_id: SingleLine,
@@ -577,7 +585,11 @@ def delete_file(
     return Response(status_code=204)
 
 
-@router.get("/{accession}/files/{file_id}/diagnosis", response_model=FileDiagnosisOut)
+@router.get(
+    "/{accession}/files/{file_id}/diagnosis",
+    response_model=FileDiagnosisOut,
+    responses=errors(404),
+)
 def diagnose(
     accession: SingleLine,
     file_id: SingleLine,

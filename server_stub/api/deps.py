@@ -70,9 +70,10 @@ CuratorDep = Annotated[User, Depends(current_curator)]
 TokenDep = Annotated[str, Depends(bearer_token)]
 AddressDep = Annotated[str, Depends(client_address)]
 
-MAX_ROW_ID = 2**63 - 1
-"""The largest id a row can have (a signed 64-bit integer on both databases)."""
+MAX_ROW_ID = 2**31 - 1
+"""The largest id a row can have: ids are ``Integer`` columns, PostgreSQL's 32-bit
+``integer`` (SQLite's hold 64 bits, the smaller limit is the one of both)."""
 RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
-"""An integer id in a path: one outside 1..2^63-1 cannot exist, and would overflow the
-database driver (a 500 on SQLite); it is refused with 422 naming the parameter, like an id
-that is not a number at all."""
+"""An integer id in a path: one outside 1..2^31-1 cannot exist, and would overflow the
+database (PostgreSQL: "integer out of range", SQLite's driver beyond 2^63: a 500); it is
+refused with 422 naming the parameter, like an id that is not a number at all."""

@@ -56,6 +56,7 @@ from server_stub import catalog, release
 from server_stub.accounts import user_for_token
 from server_stub.api.access import approved
 from server_stub.api.deps import DatabaseDep, SettingsDep
+from server_stub.api.responses import errors
 from server_stub.catalog import public_name
 from server_stub.config import Settings
 from server_stub.db import Database
@@ -379,7 +380,24 @@ def _canonical(database: Database, settings: Settings, file_id: str, base: str) 
         return catalog.Links.for_request(settings, base).download(file)
 
 
-@router.get("/{file_id}/download", response_model=None)
+_BYTES = {"schema": {"type": "string", "format": "binary"}}
+FILE_RESPONSES = {
+    200: {
+        "description": "The file's bytes, typed from its public name (`text/plain`, "
+        "`text/csv`…; `application/octet-stream` when compressed or unknown).",
+        "content": {"*/*": _BYTES},
+    },
+    206: {"description": "The requested range (`Content-Range`).", "content": {"*/*": _BYTES}},
+} | errors(401, 403, 404, 416, 503)
+"""What a download address answers; the ``.md5`` companion is ``text/plain``."""
+
+
+@router.get(
+    "/{file_id}/download",
+    response_model=None,
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
 @router.head("/{file_id}/download", response_model=None, include_in_schema=False)
 async def download(
     file_id: str,
@@ -395,14 +413,19 @@ async def download(
     return await _serve(file_id, request, database, settings, token, link)
 
 
-@router.get("/{file_id}/md5", response_class=PlainTextResponse)
+@router.get("/{file_id}/md5", response_class=PlainTextResponse, responses=errors(404))
 def md5(file_id: str, database: DatabaseDep) -> PlainTextResponse:
     """``<md5>  <public name>`` (md5sum format): the first address of the ``.md5``."""
     line, name = _md5_of(database, file_id)
     return _md5_response(line, name)
 
 
-@router.get("/{file_id}/{name}", response_model=None)
+@router.get(
+    "/{file_id}/{name}",
+    response_model=None,
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
 @router.head("/{file_id}/{name}", response_model=None, include_in_schema=False)
 async def named(
     file_id: str,

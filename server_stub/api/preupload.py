@@ -15,8 +15,9 @@ from pydantic import BaseModel
 
 from server_stub import archiving, preupload
 from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
+from server_stub.api.responses import SIGNED_IN, errors
 
-router = APIRouter(prefix="/preupload", tags=["pre-upload"])
+router = APIRouter(prefix="/preupload", tags=["pre-upload"], responses=SIGNED_IN)
 
 
 class NameProblemOut(BaseModel):
@@ -102,7 +103,7 @@ def list_files(
     return [_out(entry) for entry in preupload.listing(session, database, settings, user.id)]
 
 
-@router.delete("/files", status_code=204)
+@router.delete("/files", status_code=204, responses=errors(400, 404, 409))
 def delete_file(
     path: Annotated[str, Query(max_length=preupload.MAX_PATH_LENGTH)],
     user: UserDep,

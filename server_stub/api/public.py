@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from server_stub import catalog
 from server_stub.api.deps import SessionDep, SettingsDep
+from server_stub.api.responses import errors
 from server_stub.errors import ApiError
 from server_stub.models import Dataset
 from server_stub.search import (
@@ -150,7 +151,7 @@ def list_datasets(
     )
 
 
-@router.get("/datasets/{accession}", response_model=DatasetDetail)
+@router.get("/datasets/{accession}", response_model=DatasetDetail, responses=errors(404))
 def get_dataset(
     accession: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> DatasetDetail:
@@ -158,14 +159,22 @@ def get_dataset(
     return DatasetDetail.model_validate(catalog.detail(dataset, request_links(request, settings)))
 
 
-@router.get("/datasets/{accession}/jsonld")
+class JsonLdResponse(JSONResponse):
+    media_type = "application/ld+json"
+
+
+@router.get(
+    "/datasets/{accession}/jsonld",
+    response_class=JsonLdResponse,
+    responses={200: {"content": {JsonLdResponse.media_type: {"schema": {"type": "object"}}}}}
+    | errors(404),
+)
 def get_jsonld(
     accession: str, request: Request, session: SessionDep, settings: SettingsDep
-) -> JSONResponse:
+) -> JsonLdResponse:
     """The schema.org ``Dataset`` record, as ``application/ld+json``."""
     dataset = load_released(session, accession)
-    record = catalog.jsonld(dataset, request_links(request, settings))
-    return JSONResponse(record, media_type="application/ld+json")
+    return JsonLdResponse(catalog.jsonld(dataset, request_links(request, settings)))
 
 
 @router.get("/statistics", response_model=StatisticsOut)

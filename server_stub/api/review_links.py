@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from server_stub import catalog, release, review_links
 from server_stub.api.deps import SessionDep, SettingsDep, UserDep
+from server_stub.api.responses import errors
 from server_stub.config import Settings
 from server_stub.errors import ApiError
 from server_stub.models_release import ReviewLink
@@ -123,7 +124,12 @@ def _no_link(accession: str) -> ApiError:
     )
 
 
-@router.post("/datasets/{accession}/review-link", response_model=ReviewLinkOut, status_code=201)
+@router.post(
+    "/datasets/{accession}/review-link",
+    response_model=ReviewLinkOut,
+    status_code=201,
+    responses=errors(401, 404, 409),
+)
 def generate(
     accession: str,
     request: Request,
@@ -142,7 +148,11 @@ def generate(
     return link_out(link, token, accession, replaced, settings, request)
 
 
-@router.get("/datasets/{accession}/review-link", response_model=ReviewLinkState)
+@router.get(
+    "/datasets/{accession}/review-link",
+    response_model=ReviewLinkState,
+    responses=errors(401, 404),
+)
 def current(accession: str, user: UserDep, session: SessionDep) -> ReviewLinkState:
     """Whether a reviewer link is open and since when, or ``404 review_link_not_found``.
 
@@ -155,7 +165,7 @@ def current(accession: str, user: UserDep, session: SessionDep) -> ReviewLinkSta
     return link_state(link, accession)
 
 
-@router.delete("/datasets/{accession}/review-link", status_code=204)
+@router.delete("/datasets/{accession}/review-link", status_code=204, responses=errors(401, 404))
 def close(accession: str, user: UserDep, session: SessionDep) -> Response:
     """Close the open reviewer link: its page then says it is closed."""
     dataset = release.owned_dataset(session, user, accession)
@@ -164,7 +174,7 @@ def close(accession: str, user: UserDep, session: SessionDep) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/review/{token}", response_model=PreviewOut)
+@router.get("/review/{token}", response_model=PreviewOut, responses=errors(404, 410))
 def preview(token: str, session: SessionDep) -> PreviewOut:
     """The reviewer's view; ``404 review_link_not_found`` or ``410 review_link_closed``."""
     dataset, closed = review_links.dataset_for_review_token(session, token)

@@ -28,17 +28,20 @@ from omix_wire.limits import ONLINE_UPLOAD_LIMIT
 from omix_wire.naming import check_name
 from server_stub import online_uploads
 from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
+from server_stub.api.responses import SIGNED_IN, errors
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import ApiError
 from server_stub.models import OnlineUpload
 
 try:  # python-multipart >= 0.0.13
+    from python_multipart.exceptions import MultipartParseError
     from python_multipart.multipart import MultipartParser, parse_options_header
 except ImportError:  # pragma: no cover - older python-multipart
+    from multipart.exceptions import MultipartParseError  # type: ignore[no-redef]
     from multipart.multipart import MultipartParser, parse_options_header  # type: ignore[no-redef]
 
-router = APIRouter(prefix="/uploads", tags=["uploads"])
+router = APIRouter(prefix="/uploads", tags=["uploads"], responses=SIGNED_IN)
 
 WRITE_BLOCK = 1024 * 1024
 MAX_HEADER_BYTES = 16 * 1024
@@ -245,11 +248,28 @@ def _used(database: Database, user_id: int) -> int:
         return online_uploads.pending_bytes(session, user_id)
 
 
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+    },
+}
+"""Read from the stream by :func:`upload` itself (never parsed whole by FastAPI)."""
+
+
 @router.post(
     "",
     status_code=201,
     response_model=OnlineUploadOut,
-    responses={413: {"description": "online_limit_exceeded: use FTP pre-upload"}},
+    responses=errors(400, 413),
+    openapi_extra={"requestBody": UPLOAD_BODY},
 )
 async def upload(
     request: Request,
@@ -316,10 +336,15 @@ async def _receive_multipart(request: Request, content_type: str, receiver: _Rec
         raise ApiError(400, "invalid_upload", "The multipart body has no boundary.")
     target = _MultipartFile(receiver)
     parser = MultipartParser(boundary, target.callbacks())
-    async for chunk in request.stream():
-        parser.write(chunk)
-        await receiver.flush()
-    parser.finalize()
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+            await receiver.flush()
+        parser.finalize()
+    except MultipartParseError as error:  # a broken body is the client's, not a 500
+        raise ApiError(
+            400, "invalid_upload", f"The multipart body is malformed: {error}.", "file"
+        ) from None
     if target.filename is None or not target.finished:
         raise ApiError(422, "required", "The multipart body has no complete file part.", "file")
     return target.filename
@@ -337,7 +362,7 @@ def list_mine(user: UserDep, session: SessionDep) -> OnlineUploadsOut:
     )
 
 
-@router.delete("/{token}", status_code=204)
+@router.delete("/{token}", status_code=204, responses=errors(404))
 def discard(token: str, user: UserDep, session: SessionDep, settings: SettingsDep) -> Response:
     upload = online_uploads.find_upload(session, user.id, token)
     if upload is None:

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server_stub.errors import ApiError
+from server_stub.errors import HTTP_ERROR_CODES, ApiError
 
 STATIC = Path(__file__).parent / "static"
 API_PREFIX = "/api/"
@@ -37,9 +37,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
         if _is_api(request) or request.url.path.startswith("/static/"):
-            code = {404: "not_found", 405: "method_not_allowed"}.get(
-                error.status_code, "http_error"
-            )
+            code = HTTP_ERROR_CODES.get(error.status_code, "http_error")
             body = ApiError(error.status_code, code, str(error.detail)).body()
             return JSONResponse(body, status_code=error.status_code, headers=error.headers)
         if error.status_code == 404:

@@ -65,6 +65,17 @@ def test_names_with_spaces_or_special_characters_are_refused(user: ApiUser) -> N
     assert user.get("/uploads").json()["uploads"] == []
 
 
+def test_a_malformed_multipart_body_is_refused_not_a_server_error(user: ApiUser) -> None:
+    """Found by the contract test: a part without headers made the parser raise (500)."""
+    boundary = "13741c20283d0bdf4cd6736a3194b81f"
+    body = f"--{boundary}\r\n2251799813685248--{boundary}--\r\n".encode()
+    content_type = f"multipart/form-data; boundary={boundary}"
+    response = user.post("/uploads", data=body, headers={"Content-Type": content_type})
+    assert response.status_code == 400, response.text
+    assert error_of(response)["code"] == "invalid_upload"
+    assert user.get("/uploads").json()["uploads"] == []
+
+
 def test_upload_without_a_name_is_refused(user: ApiUser) -> None:
     response = user.post("/uploads", data=b"x")
     assert response.status_code == 422
