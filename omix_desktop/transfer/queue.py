@@ -244,6 +244,7 @@ class UploadQueue:
     def add(self, planned: Iterable[PlannedFile]) -> list[QueueItem]:
         """Queue files (after pre-flight); returns their items. Re-adding is harmless."""
         items, new_ids = self.store.add_tracked(planned)
+        self._clear_error_pause()  # sending new files is trying again
         for item in items:
             if item.id in new_ids:
                 self.events.emit(ItemAdded(item))
@@ -263,15 +264,22 @@ class UploadQueue:
         self._set(item_id, paused=False, next_attempt_at=0.0)
         self._poke()
 
-    def pause_all(self) -> None:
-        """Stop starting uploads and interrupt the running ones (they stay queued)."""
+    def pause_all(self, by: str = "user") -> None:
+        """Stop starting uploads and interrupt the running ones (they stay queued).
+
+        ``by="error"``: paused because every file would fail the same way (a
+        refused sign-in, a certificate); the next retry, added files or new
+        settings lift such a pause, so a failure never leaves the queue stuck.
+        """
         self.store.set_setting("paused", "1")
+        self.store.set_setting("paused_by", by)
         for run in list(self._runs.values()):
             self._stop_run(run, "pause_all")
         self.events.emit(Notice(0, "queue_paused"))
 
     def resume_all(self) -> None:
         self.store.set_setting("paused", "0")
+        self.store.set_setting("paused_by", "")
         self.events.emit(Notice(0, "queue_resumed"))
         self._poke()
 
@@ -317,8 +325,14 @@ class UploadQueue:
                     action=None,
                 )
             )
+        if requeued:
+            self._clear_error_pause()
         self._poke()
         return requeued
+
+    def _clear_error_pause(self) -> None:
+        if self.paused and self.store.get_setting("paused_by", "") == "error":
+            self.resume_all()
 
     def set_speed_limit(self, bytes_per_second: int | None) -> None:
         """Upload speed limit over all transfers together; None or 0 for none."""
@@ -334,6 +348,7 @@ class UploadQueue:
         idle, self._idle = self._idle, []
         for connection in idle:
             connection.abandon()
+        self._clear_error_pause()  # e.g. a corrected password: try again
 
     # -- dispatching ---------------------------------------------------------
 
@@ -820,7 +835,7 @@ class UploadQueue:
             error = TransferError(FailureReason.SERVER_DISK_FULL, dict(error.params))
         if error.reason in QUEUE_WIDE:
             self._fail(item.id, error)
-            self.pause_all()
+            self.pause_all(by="error")
             self.events.emit(Notice(item.id, "queue_paused_by_error", {"reason": error.reason}))
             return
         if error.retryable and failures < self.retry_policy.max_failures:

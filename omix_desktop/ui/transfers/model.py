@@ -72,6 +72,8 @@ class Row:
     eta: float | None = None
     phase: str = "upload"
     note: str | None = None
+    connections: int = 1
+    """Connections sending the file now (a segmented upload uses several)."""
 
     @property
     def fraction(self) -> float:
@@ -315,11 +317,12 @@ class TransferLists(QObject):
             row = self.rows.get(item_id)
             if row is None:
                 continue
-            row.sent, row.speed, row.eta, row.phase = (
+            row.sent, row.speed, row.eta, row.phase, row.connections = (
                 progress.sent,
                 progress.speed,
                 progress.eta,
                 progress.phase,
+                progress.connections,
             )
             touched[self.where[item_id]].add(item_id)
         self._progress.clear()
@@ -397,10 +400,14 @@ class TransferLists(QObject):
             case ItemState.UPLOADING:
                 if row.phase == "check":
                     return _("Checking the part on the server")
+                if row.connections > 1:
+                    return fill(_("Uploading over {count} connections"), {"count": row.connections})
                 return _("Uploading")
             case ItemState.UPLOADED:
                 return _("Verifying")
             case ItemState.VERIFIED:
+                if row.note == "already_on_server":
+                    return _("Already on the server (same size and MD5): not sent again")
                 return _("Uploaded and verified")
             case ItemState.FAILED:
                 return _("Failed")

@@ -56,7 +56,13 @@ def put(cli: Cli) -> int:
 
 def retry(cli: Cli) -> int:
     ids = [int(value) for value in cli.args.ids] or None
-    return run_queue(cli, lambda queue: queue.retry(ids))
+    return run_queue(
+        cli,
+        lambda queue: [  # the retried files and those an earlier run left unfinished
+            *queue.retry(ids),
+            *queue.items([ItemState.QUEUED, ItemState.UPLOADING, ItemState.UPLOADED]),
+        ],
+    )
 
 
 def run_queue(cli: Cli, work: Callable[[UploadQueue], Any]) -> int:
@@ -79,9 +85,10 @@ def run_queue(cli: Cli, work: Callable[[UploadQueue], Any]) -> int:
         queue.events.subscribe(view)
         try:
             async with queue:
-                work(queue)
+                touched = {item.id for item in work(queue) or []}
                 await queue.wait_settled()
-                return queue.items()
+                # this run's files only, not the whole history of the queue
+                return [item for item in queue.items() if item.id in touched]
         finally:
             hash_cache.close()
 
@@ -98,13 +105,21 @@ def run_queue(cli: Cli, work: Callable[[UploadQueue], Any]) -> int:
     view.finish()
     failed = [item for item in items if item.state is ItemState.FAILED]
     verified = [item for item in items if item.state is ItemState.VERIFIED]
-    cli.say(
-        fill(
-            cli.tr.gettext("{verified} verified, {failed} failed."),
-            {"verified": len(verified), "failed": len(failed)},
+    waiting = len(items) - len(failed) - len(verified)
+    counts = {"verified": len(verified), "failed": len(failed), "waiting": waiting}
+    if waiting:
+        cli.say(
+            fill(
+                cli.tr.gettext(
+                    "{verified} verified, {failed} failed, {waiting} not sent (the queue is "
+                    "paused: omix-upload retry)."
+                ),
+                counts,
+            )
         )
-    )
-    return FAILED if failed else OK
+    else:
+        cli.say(fill(cli.tr.gettext("{verified} verified, {failed} failed."), counts))
+    return OK if len(verified) == len(items) else FAILED
 
 
 def status(cli: Cli) -> int:
