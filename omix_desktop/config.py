@@ -45,6 +45,9 @@ class Settings:
         0, N_("Upload speed limit over all transfers, in KiB/s (0: no limit).")
     )
     parallel_transfers: int = _setting(2, N_("Number of files uploaded at the same time."))
+    connections_per_file: int = _setting(
+        0, N_("Connections one large file is sent over (0: automatic, 1: one stream).")
+    )
     last_email: str = _setting("", N_("Email of the last account that signed in."))
     download_folder: str = _setting("", N_("Folder that released files are downloaded into."))
     remember: bool = _setting(False, N_("Remember the sign-in in the system's keyring."))

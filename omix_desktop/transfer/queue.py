@@ -338,6 +338,10 @@ class UploadQueue:
         """Upload speed limit over all transfers together; None or 0 for none."""
         self._throttle.write.limit = bytes_per_second or None
 
+    def set_segment_policy(self, policy: SegmentPolicy) -> None:
+        """How large files are split from the next file on (connections per file)."""
+        self.segment_policy = policy
+
     def set_concurrency(self, count: int) -> None:
         self._concurrency = max(1, count)
         self._poke()

@@ -63,6 +63,13 @@ class SegmentPolicy:
         return [(start, min(start + step, size)) for start in range(0, size, step)]
 
 
+def policy_for(connections: int | None) -> SegmentPolicy:
+    """The policy for a "connections per file" setting: 0 or None automatic, 1 off."""
+    if not connections:
+        return SegmentPolicy()
+    return SegmentPolicy(max_connections=connections, start_connections=min(connections, 4))
+
+
 def _wants_fewer(error: TransferError) -> bool:
     """The server refused one more segment for this account (``450 Too many segments``)."""
     return error.params.get("code") == "450" and "Too many segments" in str(

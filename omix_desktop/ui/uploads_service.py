@@ -37,6 +37,7 @@ from omix_desktop.transfer import (
     probe_tls,
     queue_folder,
 )
+from omix_desktop.transfer.segmented import policy_for
 
 if TYPE_CHECKING:
     from omix_desktop.ui.context import AppContext
@@ -152,6 +153,7 @@ class UploadsService(QObject):
                 concurrency=max(1, app_settings.parallel_transfers),
                 speed_limit=max(0, app_settings.speed_limit_kib) * 1024 or None,
                 events=self.events,
+                segments=policy_for(app_settings.connections_per_file),
             )
             await queue.start()
             self.queue, self._owner = queue, owner
@@ -184,6 +186,7 @@ class UploadsService(QObject):
         app_settings = self.context.settings
         queue.set_speed_limit(max(0, app_settings.speed_limit_kib) * 1024 or None)
         queue.set_concurrency(max(1, app_settings.parallel_transfers))
+        queue.set_segment_policy(policy_for(app_settings.connections_per_file))
         settings = await self.ftp_settings()
         if settings is not None and queue is self.queue:
             queue.set_settings(settings)

@@ -241,3 +241,19 @@ def test_health_announces_the_ftp_port(server: ServerProcess) -> None:
     assert health["ftp_port"] == server.ftp_port
     assert health["public_ftp_port"] == server.public_ftp_port
     assert health["ftp_tls"] is False
+
+
+def test_put_sends_a_large_file_over_several_connections(
+    server: ServerProcess, account: ApiUser, tmp_path: Path
+) -> None:
+    cli = Cli(server, tmp_path / "home", account)
+    cli.login()
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(1024 * 1024) * 40)  # above the 32 MiB threshold
+    refused = cli.run("put", str(big), "--connections", "0")
+    assert refused.returncode == 2 and "--connections" in refused.stderr
+    done = cli.run("put", str(big), "--connections", "3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 verified, 0 failed." in done.stdout + done.stderr
+    listed = {f["path"]: f for f in account.get("/preupload/files").json()}
+    assert listed["big.bin"]["md5"] == md5(big.read_bytes())

@@ -36,6 +36,7 @@ from omix_desktop.ui.transfers.delegate import ProgressDelegate
 from omix_desktop.ui.transfers.model import ITEM_ID_ROLE, LISTS, Column, TransferLists
 
 MAX_PARALLEL = 8
+MAX_CONNECTIONS_PER_FILE = 32
 
 
 class TransfersScreen(Screen):
@@ -127,6 +128,10 @@ class TransfersScreen(Screen):
         self.parallel_spin = QSpinBox()
         self.parallel_spin.setRange(1, MAX_PARALLEL)
         self.parallel_label.setBuddy(self.parallel_spin)
+        self.connections_label = QLabel()
+        self.connections_spin = QSpinBox()
+        self.connections_spin.setRange(0, MAX_CONNECTIONS_PER_FILE)
+        self.connections_label.setBuddy(self.connections_spin)
         self.save_button = QPushButton()
         self.save_button.clicked.connect(self.save_connection)
         form = QFormLayout(self.connection_box)
@@ -134,6 +139,7 @@ class TransfersScreen(Screen):
         form.addRow(self.tls_label, self.tls_combo)
         form.addRow(self.speed_label, self.speed_spin)
         form.addRow(self.parallel_label, self.parallel_spin)
+        form.addRow(self.connections_label, self.connections_spin)
         form.addRow(self.save_button)
         self.connection_message = message_label(self.connection_box)
         form.addRow(self.connection_message)
@@ -234,6 +240,14 @@ class TransfersScreen(Screen):
         self.speed_label.setText(_("Speed limit (KiB/s):"))
         self.speed_spin.setSpecialValueText(_("No limit"))
         self.parallel_label.setText(_("Parallel transfers:"))
+        self.connections_label.setText(_("Connections per file:"))
+        self.connections_spin.setSpecialValueText(_("Automatic"))
+        self.connections_spin.setToolTip(
+            _(
+                "A large file is sent over several connections at once when the server "
+                "supports it; automatic adds connections while the speed still grows."
+            )
+        )
         self.save_button.setText(_("Apply"))
         for name, view in self.views.items():
             view.setAccessibleName(self._list_title(name))
@@ -382,6 +396,9 @@ class TransfersScreen(Screen):
         self.tls_combo.setCurrentIndex(max(0, index))
         self.speed_spin.setValue(max(0, settings.speed_limit_kib))
         self.parallel_spin.setValue(min(MAX_PARALLEL, max(1, settings.parallel_transfers)))
+        self.connections_spin.setValue(
+            min(MAX_CONNECTIONS_PER_FILE, max(0, settings.connections_per_file))
+        )
 
     def activated(self) -> None:
         self._load_connection()  # the settings screen may have changed the TLS mode
@@ -393,6 +410,7 @@ class TransfersScreen(Screen):
         settings.tls_mode = str(self.tls_combo.currentData())
         settings.speed_limit_kib = self.speed_spin.value()
         settings.parallel_transfers = self.parallel_spin.value()
+        settings.connections_per_file = self.connections_spin.value()
         self.context.save_settings()
         if self.context.uploads is not None:
             self.spawn(self.context.uploads.apply_settings())

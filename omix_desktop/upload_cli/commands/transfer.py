@@ -28,6 +28,7 @@ from omix_desktop.transfer import (
     plan_uploads,
     preflight_check,
 )
+from omix_desktop.transfer.segmented import policy_for
 from omix_desktop.upload_cli.commands import Commands, add_command, json_option
 from omix_desktop.upload_cli.context import FAILED, INTERRUPTED, OK, USAGE, Cli, Exit
 from omix_desktop.upload_cli.progress import TerminalProgress
@@ -81,6 +82,7 @@ def run_queue(cli: Cli, work: Callable[[UploadQueue], Any]) -> int:
             hash_cache=hash_cache,
             concurrency=cli.args.parallel,
             speed_limit=limit,
+            segments=policy_for(cli.args.connections),
         )
         queue.events.subscribe(view)
         try:
@@ -200,6 +202,19 @@ def item_json(item: Any) -> dict[str, Any]:
     }
 
 
+def connections_option(value: str) -> int:
+    """``auto`` (0) or a number of connections per file."""
+    if value == "auto":
+        return 0
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 1:
+        raise argparse.ArgumentTypeError(value)
+    return count
+
+
 def transfer_options(command: argparse.ArgumentParser, tr: Translator) -> None:
     _ = tr.gettext
     command.add_argument(
@@ -209,6 +224,13 @@ def transfer_options(command: argparse.ArgumentParser, tr: Translator) -> None:
     command.add_argument(
         "--parallel", type=int, default=2, help=_("files uploaded at the same time (default: 2)")
     )
+    command.add_argument(
+        "--connections", default="auto", metavar="N|auto", type=connections_option,
+        help=_(
+            "connections one large file is sent over at once when the server supports it "
+            "(default: auto, adding connections while the speed grows; 1: one stream)"
+        ),
+    )  # fmt: skip
     command.add_argument(
         "--limit-rate", type=int, default=0, metavar="KIB",
         help=_("speed limit in KiB/s over all files (default: none)"),
