@@ -412,18 +412,27 @@ class FtpConnection:
         """
         client = self.client
         host, port = await self._passive_address()
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port), self.settings.connect_timeout
+        # The data connection is made while REST/SEGM and STOR go out: one round
+        # trip less per file (servers wait for the connection after a STOR).
+        connecting = asyncio.ensure_future(
+            asyncio.wait_for(asyncio.open_connection(host, port), self.settings.connect_timeout)
         )
+        writer: asyncio.StreamWriter | None = None
         try:
             if segment is not None:
                 await client.command("SEGM {} {} {}".format(*segment), "350")
             elif offset:
                 await client.command(f"REST {offset}", "350")
             await client.command(f"STOR {remote}", "1xx")
+            reader, writer = await connecting
             await self._secure_data(writer)
         except BaseException:
-            writer.transport.abort()
+            if writer is not None:
+                writer.transport.abort()
+            elif connecting.done() and not connecting.cancelled() and not connecting.exception():
+                connecting.result()[1].transport.abort()
+            else:
+                connecting.cancel()
             raise
         return aioftp.DataConnectionThrottleStreamIO(
             client,

@@ -63,6 +63,7 @@ from omix_desktop.transfer.reasons import FailureReason, TransferError, classify
 from omix_desktop.transfer.segmented import FEATURE as SEGMENTS_FEATURE
 from omix_desktop.transfer.segmented import SegmentedUpload, SegmentPolicy, completed_md5
 from omix_desktop.transfer.selection import PlannedFile
+from omix_desktop.transfer.small_files import SmallFileBoost
 from omix_wire.naming import check_path
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class UploadQueue:
         progress_interval: float = 0.2,
         idle_reconnect: float = 60.0,
         segments: SegmentPolicy | None = None,
+        small_files: SmallFileBoost | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
@@ -138,6 +140,7 @@ class UploadQueue:
         self.progress_interval = progress_interval
         self.idle_reconnect = idle_reconnect
         self.segment_policy = segments or SegmentPolicy()
+        self._boost = small_files or SmallFileBoost()
         self._made_dirs: set[PurePosixPath] = set()
         self._listings: dict[PurePosixPath, set[str] | None] = {}
         """Names in remote folders when first seen by this queue (None: not listable)."""
@@ -363,9 +366,12 @@ class UploadQueue:
         while not self._closing:
             self._wake.clear()
             if not self.paused:
-                while len(self._runs) < self._concurrency:
+                while len(self._runs) < self._boost.limit(self._concurrency, small=True):
                     item = self.store.next_runnable(time.time(), exclude=self._runs)
                     if item is None:
+                        break
+                    small = self._boost.is_small(item.size)
+                    if len(self._runs) >= self._boost.limit(self._concurrency, small):
                         break
                     run = _Run(item.id)
                     self._runs[item.id] = run
@@ -418,6 +424,7 @@ class UploadQueue:
             self._handle_failure(run, classify(exc))
         finally:
             self._runs.pop(run.item_id, None)
+            self._boost.finished(item.size, time.monotonic())
             self._emit_queue_progress(force=True)
             self._poke()
 

@@ -48,18 +48,26 @@ class SegmentPolicy:
 
     threshold: int = 32 * 1024 * 1024
     """Files smaller than this go whole (one stream)."""
-    stripe_size: int = 8 * 1024 * 1024
+    stripe_size: int = 0
+    """Bytes per stripe; 0: about four stripes per connection at the cap, 1-16 MiB,
+    so the last stripes end close together and a cut costs little."""
     start_connections: int = 4
     max_connections: int = 16
     """The cap ("connections per file"); 1 turns segmenting off."""
-    grow_every: float = 1.5
+    grow_every: float = 1.0
     """Seconds between two looks at the total speed."""
-    grow_by: int = 2
+    grow_by: int = 4
     min_gain: float = 1.08
     """Keep adding connections while the total speed grows by at least this factor."""
 
+    def stripe_for(self, size: int) -> int:
+        if self.stripe_size:
+            return self.stripe_size
+        MiB = 1024 * 1024
+        return min(16 * MiB, max(MiB, size // (4 * max(1, self.max_connections))))
+
     def plan(self, size: int) -> list[tuple[int, int]]:
-        step = max(1, self.stripe_size)
+        step = max(1, self.stripe_for(size))
         return [(start, min(start + step, size)) for start in range(0, size, step)]
 
 

@@ -132,3 +132,31 @@ async def test_a_file_already_on_the_server_is_not_sent_again(
     assert done.state is ItemState.VERIFIED and done.remote_md5 == md5_of(local)
     assert recorder.notices("already_on_server")
     assert proxy.count("STOR") == 0 and proxy.data_bytes == 0
+
+
+async def test_small_files_go_more_at_a_time_over_a_long_link(
+    server: ServerProcess, user: ApiUser, make_file, tmp_path
+) -> None:
+    """Over a link with a round trip of 40 ms, small files run beyond the setting of 2."""
+    from tests.support.wan import LISTEN_HOST, WanEmulator
+
+    for i in range(80):
+        make_file(f"many/r{i}.fq", 16_000 + i, seed=i)
+    peak = 0
+    with WanEmulator.for_server(server, delay=0.02, lifetime=120):
+        queue = open_queue(
+            tmp_path / "data", settings(server.ftp_port, user, host=LISTEN_HOST), concurrency=2
+        )
+
+        ids = range(1, 81)
+
+        def watch(_event: object) -> None:
+            nonlocal peak
+            peak = max(peak, sum(queue.is_running(i) for i in ids))
+
+        queue.events.subscribe(watch)
+        async with queue:
+            queue.add(plan_uploads([tmp_path / "local" / "many"]))
+            await run_until_settled(queue, 90)
+    assert [i.state for i in queue.items()] == [ItemState.VERIFIED] * 80
+    assert peak > 2
