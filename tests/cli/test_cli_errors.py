@@ -173,9 +173,9 @@ def test_every_command_has_an_example_and_exit_codes(cli: Terminal) -> None:
                  ("put",), ("completion",)):  # fmt: skip
         shown = cli.ok(*args, "--help").stdout
         assert "Example:" in shown and "Exit codes:" in shown, args
-    assert "segmented (parallel) downloads are not implemented yet" in cli.ok(
-        "get", "--help"
-    ).stdout.replace("\n", " ")
+    get_help = " ".join(cli.ok("get", "--help").stdout.split())
+    assert "in byte ranges over several connections at once" in get_help
+    assert "--connections N|auto" in get_help and "not implemented" not in get_help
     chinese = Terminal(cli.server, cli.home, cli.user, "zh_CN").ok("datasets", "show", "--help")
     assert "示例：" in chinese.stdout and "退出码：" in chinese.stdout
 

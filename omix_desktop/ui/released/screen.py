@@ -2,9 +2,10 @@
 
 Open data needs no account; controlled data is requested with a stated
 purpose and downloaded once the submitter approves (signed in). Downloads
-run in worker threads (:mod:`omix_desktop.transfer.http_download`), two at
-a time, into a folder the app remembers; each ends MD5-verified, and a cut
-download resumes from its ``.part`` the next time.
+run in worker threads (:mod:`omix_desktop.transfer.segmented_download`: a
+large file over several connections), two at a time, into a folder the app
+remembers; each ends MD5-verified, and a cut download resumes from its
+``.part`` the next time, fetching only what is missing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from omix_desktop.api.client import ApiClient
 from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.format import format_datetime, format_size
-from omix_desktop.transfer.http_download import Download, DownloadError, fetch
+from omix_desktop.transfer.http_download import Download, DownloadError
+from omix_desktop.transfer.segmented_download import fetch_segmented
 from omix_desktop.ui.base import (
     Screen,
     list_and_detail,
@@ -406,7 +408,7 @@ class ReleasedScreen(Screen):
             self._set_state(item.file_id, _("Downloading…"))
             try:
                 md5 = await asyncio.to_thread(
-                    fetch, api.http, job, progress=progress, cancel=self._cancel
+                    fetch_segmented, api.http, job, progress=progress, cancel=self._cancel
                 )
             except DownloadError as error:
                 self._set_state(item.file_id, self._download_error(error))
