@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import aioftp
 from aioftp.common import SSLSessionBoundContext
@@ -220,7 +221,7 @@ class FtpConnection:
                 # round trip instead of a LIST of the folder.
                 return None
         try:
-            info = await self.client.stat(path)
+            facts: dict[str, Any] = dict(await self.client.stat(path))
         except aioftp.StatusCodeError as exc:
             if status_code(exc).startswith(("4", "5")):
                 return None
@@ -228,11 +229,11 @@ class FtpConnection:
         except Exception as exc:
             self.abandon()
             raise classify(exc, during="stat") from exc
-        if info.get("type") not in (None, "file"):
+        if facts.get("type") not in (None, "file"):
             raise TransferError(
                 FailureReason.PERMISSION_DENIED, {"detail": f"{path} is a folder on the server"}
             )
-        return int(info.get("size", 0))
+        return int(facts.get("size", 0))
 
     async def range_md5(self, path: PurePosixPath, start: int, end: int) -> str | None:
         """The server's MD5 of bytes ``[start, end)``; None if it offers no such command."""
@@ -334,7 +335,7 @@ class FtpConnection:
             self.abandon()
             raise
         finally:
-            await blocks.aclose()
+            await blocks.aclose()  # type: ignore[attr-defined]  # an async generator
 
     async def list_names(self, folder: PurePosixPath) -> set[str] | None:
         """Names in a remote folder (NLST), one round trip for many files.
@@ -394,7 +395,7 @@ class FtpConnection:
             ssl.PROTOCOL_TLS_CLIENT, context=control_tls.context, session=control_tls.session
         )
         await writer.start_tls(
-            context,  # type: ignore[arg-type]  # duck-typed SSLContext wrapper
+            context,  # duck-typed SSLContext wrapper
             server_hostname=self.settings.host,
             ssl_handshake_timeout=self.settings.connect_timeout,
         )
@@ -472,13 +473,13 @@ class FtpConnection:
             except Exception:
                 pass
             else:
-                code = str(code)
-                if code.startswith(("4", "5")):
+                text = str(code)
+                if text.startswith(("4", "5")):
                     error = classify_reply(
-                        aioftp.StatusCodeError(aioftp.Code("2xx"), aioftp.Code(code), info),
+                        aioftp.StatusCodeError(aioftp.Code("2xx"), aioftp.Code(text), info),
                         during="stor",
                     )
-                    if error.reason is FailureReason.CONNECTION_LOST or code == "451":
+                    if error.reason is FailureReason.CONNECTION_LOST or text == "451":
                         error.params["data_reset"] = True
                     return error
                 return TransferError(

@@ -218,7 +218,8 @@ class _ProgressRelay:
                 state["last"] = now
                 delta = state["done"] - state["reported"]
                 state["reported"] = state["done"]
-                self._loop.call_soon_threadsafe(self._emit, path, state["done"], file_total, delta)
+                done = int(state["done"])
+                self._loop.call_soon_threadsafe(self._emit, path, done, file_total, int(delta))
 
         return on_bytes
 

@@ -90,7 +90,7 @@ def fetch(
                 raise DownloadError("cancelled") from None
             if cancel is None:
                 time.sleep(delay)
-    md5 = state.digest.hexdigest()
+    md5: str = state.digest.hexdigest()
     if job.expected_md5 and md5 != job.expected_md5.lower():
         job.part.unlink(missing_ok=True)
         raise DownloadError("md5_mismatch", expected=job.expected_md5, got=md5)

@@ -13,6 +13,7 @@ from omix_desktop.transfer.ftp_uploader import FtpSettings
 from omix_desktop.transfer.queue_store import ItemState
 from omix_desktop.transfer.reasons import FailureReason
 from omix_desktop.transfer.selection import plan_uploads
+from omix_desktop.transfer.small_files import SmallFileBoost
 from tests.support.accounts import ApiUser
 from tests.support.server import ServerProcess
 from tests.transfer.engine import Recorder, md5_of, open_queue, run_until_settled
@@ -95,7 +96,12 @@ async def test_many_small_files_take_few_round_trips(
         make_file(f"batch/lane{i % 2}/r{i}.fq", 2_000 + i, seed=i)
     proxy = await CuttingProxy(server.ftp_port).start()
     try:
-        queue = open_queue(tmp_path / "data", settings(proxy.port, user), concurrency=3)
+        queue = open_queue(
+            tmp_path / "data",
+            settings(proxy.port, user),
+            concurrency=3,
+            small_files=SmallFileBoost(cap=0),  # exactly 3 connections: count their commands
+        )
         async with queue:
             queue.add(plan_uploads([tmp_path / "local" / "batch"]))
             await run_until_settled(queue, 40)
@@ -108,7 +114,7 @@ async def test_many_small_files_take_few_round_trips(
     assert proxy.count("STOR") == 30
     assert proxy.count("SIZE") == 0 and proxy.count("XMD5") == 0
     assert proxy.count("NLST") == 2  # batch/lane0 and batch/lane1, once each
-    assert proxy.count("MKD") <= 3 + 2  # batch, lane0, lane1 (a racing worker may repeat one)
+    assert proxy.count("MKD") == 3  # batch, batch/lane0, batch/lane1
 
 
 async def test_a_file_already_on_the_server_is_not_sent_again(
