@@ -23,14 +23,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import PurePosixPath
-
-import aioftp
 
 from omix_desktop.transfer.events import (
     EventBus,
     ItemAdded,
     ItemRemoved,
+    Notice,
     RateMeter,
     StateChanged,
 )
@@ -44,6 +44,7 @@ from omix_desktop.transfer.run_state import Run
 from omix_desktop.transfer.segmented import SegmentPolicy
 from omix_desktop.transfer.selection import PlannedFile
 from omix_desktop.transfer.small_files import SmallFileBoost
+from omix_desktop.transfer.throttle import SpeedSchedule, shared_throttle
 
 __all__ = ["QUEUE_WIDE", "RetryPolicy", "UploadQueue"]
 
@@ -87,7 +88,8 @@ class UploadQueue(FileProtocol, FailureHandling):
         self._listing_lock = asyncio.Lock()
         """Remote folders created during this queue's life: one MKD per folder."""
         self._concurrency = max(1, concurrency)
-        self._throttle = aioftp.StreamThrottle.from_limits(None, speed_limit or None)
+        self._throttle = shared_throttle(speed_limit)
+        self._schedule_task: asyncio.Task[None] | None = None
         self._runs: dict[int, Run] = {}
         self._idle: list[FtpConnection] = []
         self._wake = asyncio.Event()
@@ -109,6 +111,7 @@ class UploadQueue(FileProtocol, FailureHandling):
     async def close(self) -> None:
         """Stop: running uploads are interrupted and go back to ``queued`` (resumable)."""
         self._closing = True
+        self.set_speed_schedule(None)
         runs = list(self._runs.values())
         for run in runs:
             self._stop_run(run, "shutdown")
@@ -256,6 +259,26 @@ class UploadQueue(FileProtocol, FailureHandling):
     def set_speed_limit(self, bytes_per_second: int | None) -> None:
         """Upload speed limit over all transfers together; None or 0 for none."""
         self._throttle.write.limit = bytes_per_second or None
+
+    def set_speed_schedule(self, schedule: SpeedSchedule | None) -> None:
+        """Follow a timetable of speed limits (None: back to a fixed limit, as set)."""
+        if self._schedule_task is not None:
+            self._schedule_task.cancel()
+            self._schedule_task = None
+        if schedule is not None:
+            self._schedule_task = asyncio.create_task(
+                self._follow(schedule), name="omix-speed-schedule"
+            )
+
+    async def _follow(self, schedule: SpeedSchedule) -> None:
+        while True:
+            now = datetime.now().astimezone()
+            limit = schedule.limit_at(now)
+            if self.speed_limit != limit:
+                self.set_speed_limit(limit)
+                self.events.emit(Notice(0, "speed_limit_changed", {"limit": limit or 0}))
+            wait = (schedule.next_change(now) - now).total_seconds()
+            await asyncio.sleep(min(60.0, max(0.05, wait)))  # a clock change is seen soon
 
     def set_segment_policy(self, policy: SegmentPolicy) -> None:
         """How large files are split from the next file on (connections per file)."""

@@ -29,6 +29,7 @@ from omix_desktop.transfer import (
     preflight_check,
 )
 from omix_desktop.transfer.segmented import policy_for
+from omix_desktop.transfer.throttle import SpeedSchedule
 from omix_desktop.upload_cli.commands import Commands, add_command, json_option
 from omix_desktop.upload_cli.context import FAILED, INTERRUPTED, OK, USAGE, Cli, Exit
 from omix_desktop.upload_cli.progress import TerminalProgress
@@ -87,6 +88,8 @@ def run_queue(cli: Cli, work: Callable[[UploadQueue], Any]) -> int:
         queue.events.subscribe(view)
         try:
             async with queue:
+                if cli.args.bwlimit is not None:
+                    queue.set_speed_schedule(cli.args.bwlimit)
                 touched = {item.id for item in work(queue) or []}
                 await queue.wait_settled()
                 # this run's files only, not the whole history of the queue
@@ -202,6 +205,13 @@ def item_json(item: Any) -> dict[str, Any]:
     }
 
 
+def speed_schedule_option(value: str) -> SpeedSchedule:
+    try:
+        return SpeedSchedule.parse(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def connections_option(value: str) -> int:
     """``auto`` (0) or a number of connections per file."""
     if value == "auto":
@@ -229,6 +239,13 @@ def transfer_options(command: argparse.ArgumentParser, tr: Translator) -> None:
         help=_(
             "connections one large file is sent over at once when the server supports it "
             "(default: auto, adding connections while the speed grows; 1: one stream)"
+        ),
+    )  # fmt: skip
+    command.add_argument(
+        "--bwlimit", type=speed_schedule_option, default=None, metavar="TIMETABLE",
+        help=_(
+            "speed limits by time of day over all files, as rclone's --bwlimit: "
+            "\"08:00,2M 19:00,off\" is 2 MiB/s from 8:00 and no limit from 19:00"
         ),
     )  # fmt: skip
     command.add_argument(
