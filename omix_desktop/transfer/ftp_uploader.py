@@ -264,6 +264,17 @@ class FtpConnection:
         self.supports_xmd5 = True
         return match.group(1).lower()
 
+    async def keep_alive(self) -> bool:
+        """NOOP; False when the connection no longer answers (it is then dropped)."""
+        if self._client is None:
+            return False
+        try:
+            code, _info = await asyncio.wait_for(self._raw("NOOP"), self.settings.connect_timeout)
+        except (TransferError, TimeoutError):
+            self.abandon()
+            return False
+        return code.startswith("2")
+
     async def has_feature(self, name: str) -> bool:
         """Whether the server lists ``name`` in FEAT (asked once per connection)."""
         if self.features is None:

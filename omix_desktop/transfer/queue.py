@@ -69,7 +69,8 @@ class UploadQueue(FileProtocol, FailureHandling):
         retry: RetryPolicy | None = None,
         events: EventBus | None = None,
         progress_interval: float = 0.2,
-        idle_reconnect: float = 60.0,
+        idle_reconnect: float = 300.0,
+        keepalive: float = 30.0,
         segments: SegmentPolicy | None = None,
         small_files: SmallFileBoost | None = None,
     ) -> None:
@@ -80,6 +81,8 @@ class UploadQueue(FileProtocol, FailureHandling):
         self.events = events or EventBus()
         self.progress_interval = progress_interval
         self.idle_reconnect = idle_reconnect
+        self.keepalive = keepalive
+        self._keeper: asyncio.Task[None] | None = None
         self.segment_policy = segments or SegmentPolicy()
         self._boost = small_files or SmallFileBoost()
         self._made_dirs: set[PurePosixPath] = set()
@@ -107,11 +110,15 @@ class UploadQueue(FileProtocol, FailureHandling):
         if self._dispatcher is None:
             self._closing = False
             self._dispatcher = asyncio.create_task(self._dispatch(), name="omix-upload-queue")
+            self._keeper = asyncio.create_task(self._keep_alive(), name="omix-keep-alive")
 
     async def close(self) -> None:
         """Stop: running uploads are interrupted and go back to ``queued`` (resumable)."""
         self._closing = True
         self.set_speed_schedule(None)
+        if self._keeper is not None:
+            self._keeper.cancel()
+            self._keeper = None
         runs = list(self._runs.values())
         for run in runs:
             self._stop_run(run, "shutdown")
@@ -363,8 +370,20 @@ class UploadQueue(FileProtocol, FailureHandling):
         else:
             connection.abandon()
 
-    # -- one attempt -------------------------------------------------------------
-
-    # -- progress ------------------------------------------------------------------
-
-    # -- state changes ------------------------------------------------------------
+    async def _keep_alive(self) -> None:
+        """NOOP on signed-in connections that wait in the pool while others transfer,
+        so routers and servers that drop silent connections do not cut them; with
+        nothing running they are left to expire (``idle_reconnect``)."""
+        while not self._closing:
+            await asyncio.sleep(self.keepalive)
+            if not self._runs:
+                continue
+            now = time.monotonic()
+            for connection in [c for c in self._idle if now - c.last_used >= self.keepalive]:
+                if connection not in self._idle:
+                    continue  # taken by an upload meanwhile
+                self._idle.remove(connection)  # nobody else uses it during the NOOP
+                if await connection.keep_alive() and not self._closing:
+                    self._idle.append(connection)
+                else:
+                    connection.abandon()

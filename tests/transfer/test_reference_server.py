@@ -16,7 +16,7 @@ from omix_desktop.transfer.selection import plan_uploads
 from omix_desktop.transfer.small_files import SmallFileBoost
 from tests.support.accounts import ApiUser
 from tests.support.server import ServerProcess
-from tests.transfer.engine import Recorder, md5_of, open_queue, run_until_settled
+from tests.transfer.engine import Recorder, md5_of, open_queue, poll_until, run_until_settled
 from tests.transfer.peers import CuttingProxy
 
 MiB = 1024 * 1024
@@ -166,3 +166,27 @@ async def test_small_files_go_more_at_a_time_over_a_long_link(
             await run_until_settled(queue, 90)
     assert [i.state for i in queue.items()] == [ItemState.VERIFIED] * 80
     assert peak > 2
+
+
+async def test_connections_waiting_in_the_pool_are_kept_alive(
+    server: ServerProcess, user: ApiUser, make_file, tmp_path
+) -> None:
+    """While a long upload runs, the connection that sent a small file says NOOP
+    now and then instead of going silent, and is used again without a new sign-in."""
+    big = make_file("keep/big.bin", 3 * MiB, seed=1)
+    small = [make_file(f"keep/s{i}.fq", 1000 + i, seed=i) for i in range(2)]
+    proxy = await CuttingProxy(server.ftp_port).start()
+    try:
+        queue = open_queue(
+            tmp_path / "data", settings(proxy.port, user), concurrency=2,
+            speed_limit=2 * MiB, keepalive=0.3, small_files=SmallFileBoost(cap=0),
+        )  # fmt: skip
+        async with queue:
+            queue.add(plan_uploads([big, small[0]]))
+            await poll_until(lambda: proxy.count("NOOP") >= 2, 10)
+            queue.add(plan_uploads([small[1]]))
+            await run_until_settled(queue, 30)
+    finally:
+        await proxy.stop()
+    assert [i.state for i in queue.items()] == [ItemState.VERIFIED] * 3
+    assert proxy.count("USER") == 2  # the kept connection sent the third file
