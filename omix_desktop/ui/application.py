@@ -18,7 +18,7 @@ from omix_desktop.local_server import LocalServer
 from omix_desktop.logs import setup_logging
 from omix_desktop.paths import AppPaths
 from omix_desktop.ui.context import AppContext, LanguageNotifier
-from omix_desktop.ui.error_dialog import install_exception_hook, show_error
+from omix_desktop.ui.error_dialog import ErrorPresenter, install_exception_hook
 from omix_desktop.ui.gc_guard import MainThreadCollector
 from omix_desktop.ui.main_window import APP_TITLE, MainWindow
 from omix_desktop.ui.session import ApiFactory, Session
@@ -86,13 +86,12 @@ def run(argv: Sequence[str]) -> int:
     asyncio.set_event_loop(loop)
     context = build_context(paths, loop)
     context.redactor = logging_setup.redactor
-    restore_hook = install_exception_hook(context.translator, str(paths.log_file))
+    errors = ErrorPresenter(context.translator, str(paths.log_file))
+    restore_hook = install_exception_hook(context.translator, str(paths.log_file), errors)
 
     with loop:
         window = MainWindow(context)
-        context.on_error = lambda error: show_error(
-            context.translator, error, window, str(paths.log_file)
-        )
+        context.on_error = lambda error: errors.show(error, window)
         loop.set_exception_handler(_loop_exception_handler(context))
         window.show()
         if window.sign_in.has_remembered_sign_in():

@@ -1,4 +1,10 @@
-"""The app's exception hook: log the error and show it in a dialog with copyable text."""
+"""The app's exception hook: log the error and show it in a dialog with copyable text.
+
+Errors are shown by one :class:`ErrorPresenter`: at most one error dialog is
+open; errors while it is open are added to it (counted, reports appended), so
+a failure that repeats (a poll every few seconds) does not pile up windows.
+The dialog is shown with ``show()``, never ``exec()``: no nested event loop.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +53,7 @@ class ErrorDialog(QDialog):
         self.setObjectName("error_dialog")
         self.translator = translator
         self.log_file = log_file
+        self.count = 1
         self.explanation = QLabel()
         self.explanation.setWordWrap(True)
         self.report = QPlainTextEdit(report)
@@ -75,6 +82,13 @@ class ErrorDialog(QDialog):
         )
         if self.log_file:
             text += "\n" + _("The log file is {path}.").format(path=self.log_file)
+        if self.count > 1:
+            many = self.translator.ngettext(
+                "{count} error happened while this window was open; the reports follow.",
+                "{count} errors happened while this window was open; the reports follow.",
+                self.count,
+            )
+            text += "\n" + many.format(count=self.count)
         self.explanation.setText(text)
         self.copy_button.setText(_("Copy report"))
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
@@ -84,16 +98,57 @@ class ErrorDialog(QDialog):
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.report.toPlainText())
 
+    def add_report(self, report: str) -> None:
+        """Another error while this one is shown: count it, keep the first reports."""
+        self.count += 1
+        if self.count <= MAX_REPORTS:
+            self.report.appendPlainText("\n" + "-" * 40 + "\n" + report)
+        self.retranslate()
+
+
+MAX_REPORTS = 20
+"""Reports kept in one dialog; later errors are only counted (all are in the log)."""
+
+
+class ErrorPresenter:
+    """Shows errors, one dialog at a time (see the module's docstring)."""
+
+    def __init__(self, translator: Translator, log_file: str = "") -> None:
+        self.translator = translator
+        self.log_file = log_file
+        self.dialog: ErrorDialog | None = None
+
+    def show(self, error: BaseException, parent: QWidget | None = None) -> ErrorDialog:
+        report = error_report(error)
+        dialog = self.dialog
+        if dialog is not None:
+            dialog.add_report(report)
+            return dialog
+        dialog = ErrorDialog(self.translator, report, self.log_file, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setModal(False)
+        dialog.finished.connect(lambda _result: self._closed(dialog))
+        self.dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _closed(self, dialog: ErrorDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], None]
 
 
-def install_exception_hook(translator: Translator, log_file: str = "") -> Callable[[], None]:
-    """Route uncaught exceptions (also from Qt slots) to the log and a dialog.
+def install_exception_hook(
+    translator: Translator, log_file: str = "", presenter: ErrorPresenter | None = None
+) -> Callable[[], None]:
+    """Route uncaught exceptions (also from Qt slots) to the log and ``presenter``.
 
     Returns a function that restores the previous hook.
     """
     previous: ExceptHook = sys.excepthook
+    shown_by = presenter or ErrorPresenter(translator, log_file)
     showing = False
 
     def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
@@ -107,7 +162,7 @@ def install_exception_hook(translator: Translator, log_file: str = "") -> Callab
         showing = True
         try:
             error.__traceback__ = tb
-            ErrorDialog(translator, error_report(error), log_file).exec()
+            shown_by.show(error)
         finally:
             showing = False
 
@@ -117,14 +172,3 @@ def install_exception_hook(translator: Translator, log_file: str = "") -> Callab
         sys.excepthook = previous
 
     return restore
-
-
-def show_error(
-    translator: Translator, error: BaseException, parent: QWidget, log_file: str = ""
-) -> ErrorDialog:
-    """For errors caught elsewhere (failed background tasks): the same dialog, not modal."""
-    dialog = ErrorDialog(translator, error_report(error), log_file, parent)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.setModal(False)
-    dialog.show()
-    return dialog

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QTableView,
     QWidget,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 from omix_desktop.app import version
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.translator import LANGUAGES
+from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import Screen
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.screens import work_screens
@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
 
     def _about(self) -> None:
         _ = self.context.translator.gettext
-        QMessageBox.about(
+        about = dialogs.inform(
             self,
             _("About OMIX Desktop"),
             _("Uploads data to the OMIX archive and follows it to release.")
@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
             + "\n"
             + fill(_("Log file: {path}"), {"path": str(self.context.paths.log_file)}),
         )
+        self.context.spawn(about, owner=self)
 
     # -- geometry -----------------------------------------------------------------------
 

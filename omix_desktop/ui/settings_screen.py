@@ -10,7 +10,6 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -32,6 +31,7 @@ from omix_desktop.i18n.errors import check_name_label, check_result_message, fil
 from omix_desktop.i18n.translator import LANGUAGES
 from omix_desktop.logs import make_support_bundle
 from omix_desktop.netcheck import CheckResult, Status, Target, run_network_check
+from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import Screen, message_label, show_message
 from omix_desktop.ui.context import AppContext
 
@@ -274,14 +274,17 @@ class SettingsScreen(Screen):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def choose_bundle_path(self) -> None:
+        self.spawn(self._choose_bundle_path())
+
+    async def _choose_bundle_path(self) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         suggested = Path.home() / f"omix-support-{stamp}.zip"
-        path, _filter = QFileDialog.getSaveFileName(
+        path = await dialogs.save_file_name(
             self, self.i18n.gettext("Save support bundle"), str(suggested),
             self.i18n.gettext("Zip files (*.zip)"),
         )  # fmt: skip
         if path:
-            self.spawn(self.create_bundle(Path(path)))
+            await self.create_bundle(Path(path))
 
     async def create_bundle(self, destination: Path) -> Path:
         import asyncio

@@ -27,11 +27,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QDateEdit,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -46,6 +44,7 @@ from omix_desktop.api.errors import ApiError
 from omix_desktop.drafts import DraftStore
 from omix_desktop.i18n.errors import field_errors, fill
 from omix_desktop.transfer import md5_file
+from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import FieldError, Screen, message_label, show_message, with_error
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.files_table import FilesTable
@@ -351,10 +350,12 @@ class NewDatasetScreen(Screen):
         self._validate()
 
     def _choose_online(self) -> None:
-        _ = self.i18n.gettext
-        names, _filter = QFileDialog.getOpenFileNames(self, _("Add files online"))
+        self.spawn(self._pick_online())
+
+    async def _pick_online(self) -> None:
+        names = await dialogs.open_file_names(self, self.i18n.gettext("Add files online"))
         if names:
-            self.spawn(self.add_local_files([Path(name) for name in names]))
+            await self.add_local_files([Path(name) for name in names])
 
     async def add_local_files(self, paths: list[Path]) -> None:
         """Hash small local files here (off the Qt thread); they are sent at submission."""
@@ -401,12 +402,13 @@ class NewDatasetScreen(Screen):
         self._changed()
 
     def _create_bioproject(self) -> None:
+        self.spawn(self._ask_bioproject())
+
+    async def _ask_bioproject(self) -> None:
         _ = self.i18n.gettext
-        title, ok = QInputDialog.getText(
-            self, _("New BioProject"), _("Title of the new BioProject:")
-        )
-        if ok and title.strip():
-            self.spawn(self._add_bioproject(title.strip()))
+        title = await dialogs.ask_text(self, _("New BioProject"), _("Title of the new BioProject:"))
+        if title and title.strip():
+            await self._add_bioproject(title.strip())
 
     async def _add_bioproject(self, title: str) -> None:
         api = self.context.session.api

@@ -18,7 +18,6 @@ from pathlib import Path, PurePosixPath
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,6 +40,7 @@ from omix_desktop.transfer import (
     read_manifest,
     write_manifest,
 )
+from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import Screen, message_label, show_message
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.prepare.model import Column, PreparedFile, PrepareModel
@@ -171,14 +171,18 @@ class PrepareScreen(Screen):
     # -- adding -------------------------------------------------------------------------
 
     def choose_files(self) -> None:
-        _ = self.i18n.gettext
-        paths, _filter = QFileDialog.getOpenFileNames(self, _("Add files"))
+        self.spawn(self._choose_files())
+
+    async def _choose_files(self) -> None:
+        paths = await dialogs.open_file_names(self, self.i18n.gettext("Add files"))
         if paths:
             self.add_paths([Path(p) for p in paths])
 
     def choose_folder(self) -> None:
-        _ = self.i18n.gettext
-        folder = QFileDialog.getExistingDirectory(self, _("Add folder"))
+        self.spawn(self._choose_folder())
+
+    async def _choose_folder(self) -> None:
+        folder = await dialogs.existing_directory(self, self.i18n.gettext("Add folder"))
         if folder:
             self.add_paths([Path(folder)])
 
@@ -401,12 +405,15 @@ class PrepareScreen(Screen):
     # -- manifests ----------------------------------------------------------------------
 
     def choose_manifest(self) -> None:
+        self.spawn(self._choose_manifest())
+
+    async def _choose_manifest(self) -> None:
         _ = self.i18n.gettext
-        path, _filter = QFileDialog.getOpenFileName(
+        path = await dialogs.open_file_name(
             self, _("Compare with MD5 file"), "", _("MD5 files (*.md5 *.txt);;All files (*)")
         )
         if path:
-            self.import_manifest(Path(path))
+            await self._import(Path(path))
 
     def import_manifest(self, path: Path) -> asyncio.Task[None]:
         return self.spawn(self._import(path))
@@ -462,12 +469,15 @@ class PrepareScreen(Screen):
         show_message(self.message, text, error=bool(mismatched))
 
     def choose_export(self) -> None:
+        self.spawn(self._choose_export())
+
+    async def _choose_export(self) -> None:
         _ = self.i18n.gettext
-        path, _filter = QFileDialog.getSaveFileName(
+        path = await dialogs.save_file_name(
             self, _("Save MD5 file"), "md5sum.txt", _("MD5 files (*.md5 *.txt);;All files (*)")
         )
         if path:
-            self.export_manifest(Path(path))
+            await self._export(Path(path))
 
     def export_manifest(self, path: Path) -> asyncio.Task[None]:
         return self.spawn(self._export(path))

@@ -18,9 +18,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -37,6 +35,7 @@ from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.format import format_datetime, format_size
 from omix_desktop.transfer.http_download import Download, DownloadError
 from omix_desktop.transfer.segmented_download import fetch_segmented
+from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import (
     Screen,
     list_and_detail,
@@ -336,12 +335,15 @@ class ReleasedScreen(Screen):
     # -- access -----------------------------------------------------------------------
 
     def _request_clicked(self) -> None:
+        self.spawn(self._ask_purpose())
+
+    async def _ask_purpose(self) -> None:
         _ = self.i18n.gettext
-        purpose, ok = QInputDialog.getMultiLineText(
-            self, _("Request access"), _("What will you use these data for?")
+        purpose = await dialogs.ask_text(
+            self, _("Request access"), _("What will you use these data for?"), multiline=True
         )
-        if ok and purpose.strip():
-            self.spawn(self.request_access(purpose.strip()))
+        if purpose and purpose.strip():
+            await self.request_access(purpose.strip())
 
     async def request_access(self, purpose: str) -> None:
         _ = self.i18n.gettext
@@ -360,6 +362,9 @@ class ReleasedScreen(Screen):
     # -- downloads --------------------------------------------------------------------
 
     def _download_clicked(self) -> None:
+        self.spawn(self._choose_download())
+
+    async def _choose_download(self) -> None:
         _ = self.i18n.gettext
         if self.current is None:
             return
@@ -368,11 +373,11 @@ class ReleasedScreen(Screen):
             item.file_id for item in self.current.files
         ]
         start = self.context.settings.download_folder or str(Path.home())
-        folder = QFileDialog.getExistingDirectory(self, _("Download into"), start)
-        if folder:
+        folder = await dialogs.existing_directory(self, _("Download into"), start)
+        if folder and self.current is not None:
             self.context.settings.download_folder = folder
             self.context.save_settings()
-            self.spawn(self.download(ids, Path(folder)))
+            await self.download(ids, Path(folder))
 
     async def download(self, file_ids: list[str], folder: Path) -> dict[str, str]:
         """Fetch files into ``folder``; returns ``{file id: md5}`` of those that ended well."""

@@ -16,28 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import date
-from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSystemTrayIcon,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -48,20 +38,13 @@ from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.format import format_date, format_size
 from omix_desktop.status_watch import ChangeKind
 from omix_desktop.ui.base import (
-    Screen,
     list_and_detail,
     message_label,
     rows_view,
     show_message,
 )
 from omix_desktop.ui.context import AppContext
-from omix_desktop.ui.submissions import review_link
-from omix_desktop.ui.submissions.add_files import (
-    PreuploadPicker,
-    addable,
-    ftp_entries,
-    online_entries,
-)
+from omix_desktop.ui.submissions.actions import DatasetActions
 from omix_desktop.ui.submissions.model import (
     COLUMNS,
     DatasetsModel,
@@ -69,12 +52,11 @@ from omix_desktop.ui.submissions.model import (
     files_and_size,
     status_label,
 )
-from omix_desktop.ui.uploads_service import local_md5s
 
 FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "note")
 
 
-class SubmissionsScreen(Screen):
+class SubmissionsScreen(DatasetActions):
     key: ClassVar[str] = "submissions"
     notified = Signal(str)
 
@@ -337,263 +319,7 @@ class SubmissionsScreen(Screen):
             tray.show()
             tray.showMessage("OMIX Desktop", text)
 
-    # -- actions ----------------------------------------------------------------------
-
-    async def _apply(self, call: Any, *args: Any, done: str = "") -> Any:
-        """Run one API call off the Qt thread; show its error or ``done``; refresh."""
-        api = self.context.session.api
-        if api is None or self.current is None:
-            return None
-        try:
-            result = await asyncio.to_thread(call, *args)
-        except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
-            return None
-        if done:
-            show_message(self.message, done)
-        await self.open(self.current.accession)
-        await self.refresh()
-        return result
-
-    def _edit_info(self) -> None:
-        _ = self.i18n.gettext
-        dataset = self.current
-        if dataset is None:
-            return
-        title, ok = QInputDialog.getText(
-            self, _("Edit basic info"), _("Title:"), QLineEdit.EchoMode.Normal, dataset.title
-        )
-        if not ok:
-            return
-        description, ok = QInputDialog.getMultiLineText(
-            self, _("Edit basic info"), _("Description:"), dataset.description
-        )
-        if ok:
-            self.spawn(self.edit_info(title.strip(), description.strip()))
-
-    async def edit_info(self, title: str, description: str) -> None:
-        assert self.current is not None and self.context.session.api is not None
-        changes = {"title": title, "description": description}
-        api = self.context.session.api
-        await self._apply(
-            api.update_dataset, self.current.accession, changes,
-            done=self.i18n.gettext("Basic information saved."),
-        )  # fmt: skip
-
-    def _release_early(self) -> None:
-        _ = self.i18n.gettext
-        if self.current is None:
-            return
-        dialog = ReleaseDialog(self, self.current.release_date)
-        dialog.setWindowTitle(_("Release early"))
-        dialog.caution.setText(
-            _(
-                "Early release makes the dataset public once it is curated; after release "
-                "its files and information can no longer be changed. Reviewer links close."
-            )
-        )
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.spawn(self.release_early(dialog.chosen()))
-
-    async def release_early(self, when: date) -> None:
-        assert self.current is not None and self.context.session.api is not None
-        api = self.context.session.api
-        changes = {"release_date": when}
-        await self._apply(
-            api.update_dataset, self.current.accession, changes,
-            done=self.i18n.gettext("Release date changed."),
-        )  # fmt: skip
-
-    def _fix_md5(self) -> None:
-        _ = self.i18n.gettext
-        file_id = self.selected_file_id()
-        if file_id is None:
-            show_message(self.message, _("Choose a file in the list first."), error=True)
-            return
-        md5, ok = QInputDialog.getText(
-            self, _("Fix MD5"), fill(_("Correct MD5 of {file}:"), {"file": file_id})
-        )
-        if ok and md5.strip():
-            self.spawn(self.fix_md5(file_id, md5.strip()))
-
-    async def fix_md5(self, file_id: str, md5: str) -> None:
-        assert self.current is not None and self.context.session.api is not None
-        api = self.context.session.api
-        await self._apply(
-            api.update_file, self.current.accession, file_id, {"md5": md5},
-            done=self.i18n.gettext("MD5 saved; the archive checked it again."),
-        )  # fmt: skip
-
-    def _delete_file(self) -> None:
-        _ = self.i18n.gettext
-        file_id = self.selected_file_id()
-        if file_id is None:
-            show_message(self.message, _("Choose a file in the list first."), error=True)
-            return
-        answer = QMessageBox.question(
-            self, _("Delete file"), fill(_("Delete {file} from the dataset?"), {"file": file_id})
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.spawn(self.delete_file(file_id))
-
-    async def delete_file(self, file_id: str) -> None:
-        assert self.current is not None and self.context.session.api is not None
-        api = self.context.session.api
-        await self._apply(
-            api.delete_file, self.current.accession, file_id,
-            done=self.i18n.gettext("File deleted."),
-        )  # fmt: skip
-
-    def _review_link(self) -> None:
-        self.spawn(self.make_review_link())
-
-    def _new_review_link(self) -> None:
-        title, question = review_link.replace_question(self.i18n)
-        if QMessageBox.question(self, title, question) == QMessageBox.StandardButton.Yes:
-            self.spawn(self.make_review_link(replace=True))
-
-    async def make_review_link(self, replace: bool = False) -> str | None:
-        """Make a reviewer link and copy its address, or say that one is open.
-
-        The server gives a link's address only when it makes it (it keeps a
-        hash), see :mod:`.review_link`; ``replace`` makes a new one anyway.
-        """
-        api = self.context.session.api
-        if api is None or self.current is None:
-            return None
-        try:
-            outcome = await review_link.show_or_make(
-                api, self.current.accession, self.i18n, replace=replace
-            )
-        except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
-            return None
-        if outcome.url:
-            QGuiApplication.clipboard().setText(outcome.url)
-        show_message(self.message, outcome.text)
-        return outcome.url
-
-    def _close_link(self) -> None:
-        if self.current is not None and self.context.session.api is not None:
-            api = self.context.session.api
-            done = self.i18n.gettext("Reviewer link closed.")
-            self.spawn(self._apply(api.close_review_link, self.current.accession, done=done))
-
-    def _add_from_preupload(self) -> None:
-        self.spawn(self._pick_preuploaded())
-
-    async def _pick_preuploaded(self) -> None:
-        api = self.context.session.api
-        if api is None or self.current is None:
-            return
-        try:
-            listing = await asyncio.to_thread(api.preupload_files)
-        except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
-            return
-        picker = PreuploadPicker(self, self.i18n, addable(listing))
-        if picker.exec() == QDialog.DialogCode.Accepted and picker.chosen():
-            await self.add_from_preupload(picker.chosen())
-
-    async def add_from_preupload(self, paths: list[str]) -> None:
-        """Add pre-uploaded files whose MD5 this computer computed when uploading them."""
-        _ = self.i18n.gettext
-        assert self.current is not None and self.context.session.api is not None
-        entries, unknown = ftp_entries(paths, local_md5s(self.context), self.current.data_type)
-        if unknown:
-            show_message(
-                self.message,
-                fill(
-                    _(
-                        "No MD5 from this computer for {files}: upload them with OMIX Desktop "
-                        "(Prepare files) or add them in the New dataset form with their MD5."
-                    ),
-                    {"files": ", ".join(unknown)},
-                ),
-                error=True,
-            )
-            if not entries:
-                return
-        api = self.context.session.api
-        done = self._added(len(entries))
-        await self._apply(api.add_files, self.current.accession, entries, done=done)
-
-    def _added(self, count: int) -> str:
-        text = self.i18n.ngettext(
-            "{count} file added; it is being checked.",
-            "{count} files added; they are being checked.",
-            count,
-        )
-        return fill(text, {"count": count})
-
-    def _add_online(self) -> None:
-        _ = self.i18n.gettext
-        names, _filter = QFileDialog.getOpenFileNames(self, _("Add files online"))
-        if names:
-            self.spawn(self.add_online([Path(name) for name in names]))
-
-    async def add_online(self, files: list[Path]) -> None:
-        """Hash, send over HTTPS and add small files (under 100 MB in all)."""
-        _ = self.i18n.gettext
-        api = self.context.session.api
-        if api is None or self.current is None:
-            return
-        show_message(self.message, _("Sending the files…"))
-        try:
-            entries = await online_entries(api, files, self.current.data_type)
-        except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
-            return
-        except OSError as error:
-            text = fill(
-                _("Cannot read {path}: {error}"), {"path": error.filename, "error": error.strerror}
-            )
-            show_message(self.message, text, error=True)
-            return
-        done = self._added(len(entries))
-        await self._apply(api.add_files, self.current.accession, entries, done=done)
-
-    def _most_number(self) -> None:
-        _ = self.i18n.gettext
-        dataset = self.current
-        if dataset is None or self.context.session.api is None:
-            return
-        number, ok = QInputDialog.getText(
-            self, _("MOST registration number"), _("MOST registration number:"),
-            QLineEdit.EchoMode.Normal, dataset.most_registration_number,
-        )  # fmt: skip
-        if ok:
-            api = self.context.session.api
-            changes = {"most_registration_number": number.strip()}
-            done = _("MOST registration number saved.")
-            self.spawn(self._apply(api.update_dataset, dataset.accession, changes, done=done))
-
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self._stop_watching()
         with contextlib.suppress(RuntimeError):
             super().closeEvent(event)
-
-
-class ReleaseDialog(QDialog):
-    """Choose the new, earlier release date (today at the earliest)."""
-
-    def __init__(self, parent: QWidget, current: date) -> None:
-        super().__init__(parent)
-        self.caution = QLabel()
-        self.caution.setWordWrap(True)
-        self.date = QDateEdit(QDate.currentDate())
-        self.date.setCalendarPopup(True)
-        self.date.setMinimumDate(QDate.currentDate())
-        self.date.setMaximumDate(QDate(current.year, current.month, current.day))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.caution)
-        layout.addWidget(self.date)
-        layout.addWidget(buttons)
-
-    def chosen(self) -> date:
-        return self.date.date().toPython()
