@@ -25,6 +25,7 @@ from server_stub.api import (
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import install_error_handlers
+from server_stub.server_id import server_id
 from server_stub.web import security_headers
 
 API_PREFIX = "/api/v1"
@@ -49,6 +50,8 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     for module in routers:
         api.include_router(module.router)
 
+    identity = server_id(settings.data_dir)
+
     @api.get("/health", tags=["meta"])
     def health() -> dict[str, object]:
         """Alive, and how to reach the FTP endpoints (clients configure themselves).
@@ -62,6 +65,7 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
             "ftp_port": settings.ftp_port,
             "ftp_tls": settings.ftp_tls_cert is not None,
             "public_ftp_port": settings.public_ftp_port,
+            "server_id": identity,
         }
 
     app.include_router(api)

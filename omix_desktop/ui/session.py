@@ -39,6 +39,8 @@ class Session(QObject):
         api: the :class:`ApiClient` of the current server (with the token once signed in).
         user: the signed-in account, or ``None``.
         local_server: the local reference server, when the app runs one.
+        server_id: the id the server announces in ``/health`` (stable across its
+            restarts and ports), once known; see :attr:`server_key`.
     """
 
     changed = Signal()
@@ -64,6 +66,7 @@ class Session(QObject):
         self.email = ""
         self._password: str | None = None
         self._server_lock = asyncio.Lock()
+        self.server_id: str | None = None
 
     # -- server -------------------------------------------------------------------------
 
@@ -79,6 +82,16 @@ class Session(QObject):
         if self.local_server is not None and self.local_server.running:
             return self.local_server.url
         return None
+
+    @property
+    def server_key(self) -> str | None:
+        """What the app's local state (queue, MD5s) is kept under for this server.
+
+        The id the server announces, so the state follows it across restarts and
+        port changes (the local server comes up on new ports each time); the
+        address for servers that announce none.
+        """
+        return self.server_id or self.server_url
 
     @property
     def ftp_port(self) -> int:
@@ -100,6 +113,8 @@ class Session(QObject):
             if url is not None:
                 if self.api is None or self.api.server_url != url:
                     self._new_client(url)
+                if self.server_id is None:
+                    await self._identify()
                 return url
             server = self._factory()
             self.server_state.emit("starting")
@@ -111,12 +126,29 @@ class Session(QObject):
             self.local_server = server
             self.server_state.emit("running")
             self._new_client(server.url)
+            await self._identify()
             return server.url
+
+    async def _identify(self) -> None:
+        """Learn the server's id from ``/health`` (off the Qt thread)."""
+        api = self.api
+        if api is None:
+            return
+        try:
+            health = await asyncio.to_thread(api.health)
+        except Exception as error:  # an old or unreachable server: keyed by its address
+            log.warning("no server id from %s: %s", api.server_url, error)
+            return
+        announced = health.get("server_id")
+        if api is self.api and isinstance(announced, str) and announced.strip():
+            self.server_id = announced.strip()
+            log.info("server %s announces id %s", api.server_url, self.server_id)
 
     def _new_client(self, url: str) -> None:
         if self.api is not None:
             self.api.close()
         self.api = self._api_factory(url)
+        self.server_id = None
         self.user = None
         self.changed.emit()
 

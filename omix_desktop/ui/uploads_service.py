@@ -21,6 +21,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -119,7 +120,7 @@ class UploadsService(QObject):
         session = self.context.session
         if session.user is not None and session.ftp_credentials is not None:
             self._expired = False
-            credentials = (session.server_url or "", *session.ftp_credentials)
+            credentials = (session.server_key or "", *session.ftp_credentials)
             if credentials != self._credentials:  # signed in, maybe with a new password
                 self._credentials = credentials
                 self.context.spawn(self.start())
@@ -132,9 +133,10 @@ class UploadsService(QObject):
             session = self.context.session
             credentials = session.ftp_credentials
             url = session.server_url
-            if credentials is None or url is None or self._closed:
+            key = session.server_key
+            if credentials is None or url is None or key is None or self._closed:
                 return self.queue
-            owner = (url, credentials[0])
+            owner = (key, credentials[0])
             if self.queue is not None and self._owner == owner:
                 await self.apply_settings()  # e.g. signed in again with a new password
                 return self.queue
@@ -142,8 +144,9 @@ class UploadsService(QObject):
             settings = await self.ftp_settings()
             if settings is None:
                 return None
-            folder = queue_folder(self.context.paths.data_dir / "uploads", url, credentials[0])
-            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True, mode=0o700)
+            folder = await asyncio.to_thread(
+                account_folder, self.context.paths.data_dir / "uploads", key, url, credentials[0]
+            )
             store = QueueStore(folder)  # used from the loop thread only, as the engine does
             app_settings = self.context.settings
             queue = UploadQueue(
@@ -294,6 +297,21 @@ class UploadsService(QObject):
         if changed:
             self.server_checked.emit()
         return changed
+
+
+def account_folder(root: Path, key: str, url: str, email: str) -> Path:
+    """The queue folder of ``email`` on the server known as ``key``, made if new.
+
+    Blocking. A queue kept under the server's address by an earlier version
+    (before servers announced an id) is moved there, so nothing is forgotten.
+    """
+    folder = queue_folder(root, key, email)
+    legacy = queue_folder(root, url, email)
+    if key != url and legacy.is_dir() and not folder.exists():
+        log.info("queue of %s moves from %s to %s (server id %s)", url, legacy, folder, key)
+        legacy.rename(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
 
 
 def local_md5s(context: AppContext) -> dict[str, str]:
