@@ -1,10 +1,15 @@
 """The local reference archive server, started by the app when no server is configured.
 
-Runs ``omix-server`` (``python -m server_stub``) as a child process on free
-loopback ports with its data in the app's data folder, waits until both the
-HTTP API and the FTP port answer, and stops it again (SIGTERM, then kill).
-No Qt: the UI calls :meth:`LocalServer.start` through ``asyncio.to_thread``,
-and tests use it directly.
+Runs ``omix-server`` as a child process on free loopback ports with its data
+in the app's data folder, waits until both the HTTP API and the FTP port
+answer, and stops it again (SIGTERM, then kill). The child is
+:mod:`omix_desktop.local_server_host`: one server per data folder (a lock
+there; a second app on the same profile reuses the running server, read from
+the address file beside the lock, and :attr:`LocalServer.shared` says so),
+and the server ends when its app ends however it ends (it watches a pipe
+from the app that the system closes). No Qt: the UI calls
+:meth:`LocalServer.start` through ``asyncio.to_thread``, and tests use it
+directly.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 
 import requests
+
+from omix_desktop import local_server_host as host
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +76,7 @@ def server_command() -> list[str]:
     if getattr(sys, "frozen", False):  # a PyInstaller bundle ships the server beside the app
         name = "omix-server.exe" if os.name == "nt" else "omix-server"
         return [str(Path(sys.executable).with_name(name))]
-    return [sys.executable, "-m", "server_stub"]
+    return [sys.executable, "-m", "omix_desktop.local_server_host"]
 
 
 class LocalServer:
@@ -78,6 +85,8 @@ class LocalServer:
     Attributes:
         data_dir: the server's data folder (database, pre-upload area, archive).
         http_port, ftp_port, public_ftp_port, passive_ports: chosen at :meth:`start`.
+        shared: True when another app on this profile runs the server and this
+            one uses it (it stops when that app ends; :meth:`stop` leaves it running).
     """
 
     def __init__(
@@ -98,6 +107,8 @@ class LocalServer:
         self.ftp_port = 0
         self.public_ftp_port = 0
         self.passive_ports = (0, 0)
+        self.shared = False
+        self.pid: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -106,7 +117,7 @@ class LocalServer:
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self.shared or (self._process is not None and self._process.poll() is None)
 
     def arguments(self) -> list[str]:
         low, high = self.passive_ports
@@ -127,7 +138,8 @@ class LocalServer:
         last_error: LocalServerError | None = None
         for _attempt in range(3):  # a port taken between choosing and binding: choose again
             try:
-                self._start_once()
+                if not (host.is_locked(self.data_dir) and self._attach()):
+                    self._start_once()
                 return self
             except LocalServerError as error:
                 last_error = error
@@ -144,10 +156,12 @@ class LocalServer:
         self.passive_ports = free_port_range(host=self.host)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with self.log_path.open("ab") as log_file:
+            # stdin is the pipe the server watches: it closes when this process ends
             self._process = subprocess.Popen(
                 self.arguments(), stdout=log_file, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=env,
+                stdin=subprocess.PIPE, env=env,
             )  # fmt: skip
+        self.pid = self._process.pid
         log.info(
             "local server starting: pid %s, %s, FTP port %s",
             self._process.pid,
@@ -159,6 +173,8 @@ class LocalServer:
             if self._process.poll() is not None:
                 code = self._process.returncode
                 self._process = None
+                if code == host.ALREADY_RUNNING and self._attach():
+                    return  # another app started one at the same moment
                 raise LocalServerError(
                     f"omix-server exited at start (code {code})", self.log_tail()
                 )
@@ -168,6 +184,23 @@ class LocalServer:
             time.sleep(0.1)
         self.stop()
         raise LocalServerError("omix-server did not start in time", self.log_tail())
+
+    def _attach(self, timeout: float = 10.0) -> bool:
+        """Use the server another app runs on this data folder, once it serves."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and host.is_locked(self.data_dir):
+            address = host.read_address(self.data_dir)
+            if address is not None and address.get("host") == self.host:
+                self.http_port = int(address["http_port"])
+                self.ftp_port = int(address["ftp_port"])
+                self.public_ftp_port = int(address["public_ftp_port"])
+                if self._serving():
+                    self.shared = True
+                    self.pid = int(address["pid"])
+                    log.info("using the local server another app runs at %s", self.url)
+                    return True
+            time.sleep(0.2)
+        return False
 
     def _serving(self) -> bool:
         try:
@@ -180,6 +213,7 @@ class LocalServer:
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """Stop the server (SIGTERM, then kill after ``timeout``); its exit code."""
+        self.shared = False
         process, self._process = self._process, None
         if process is None:
             return None
@@ -194,6 +228,8 @@ class LocalServer:
                 log.warning("local server did not stop in %s s; killing it", timeout)
                 process.kill()
                 process.wait(timeout=timeout)
+        if process.stdin is not None:
+            process.stdin.close()
         log.info("local server stopped (code %s)", process.returncode)
         return process.returncode
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from server_stub import __doc__ as description
-from server_stub import (
-    models_release,  # noqa: F401  (registers the release tables)
-    web,
-)
+from server_stub import web
 from server_stub.api import (
     access,
     auth,
@@ -25,6 +22,7 @@ from server_stub.api import (
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import install_error_handlers
+from server_stub.release import models as release_models  # noqa: F401  (registers the release tables)
 from server_stub.server_id import server_id
 from server_stub.web import security_headers
 

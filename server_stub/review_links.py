@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from server_stub.errors import ApiError
 from server_stub.models import Dataset, utcnow
-from server_stub.models_release import LinkCloseReason, ReviewLink
-from server_stub.release import all_archived, close_review_links
+from server_stub.release.models import LinkCloseReason, ReviewLink
+from server_stub.release.releasing import close_review_links
+from server_stub.release.rules import all_archived
 from server_stub.security import new_token, token_digest
 
 TOKEN_MAX = 64

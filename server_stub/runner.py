@@ -2,7 +2,7 @@
 
 The pre-upload FTP server (accounts), the anonymous read-only FTP server over
 the released open-access tree, and the scheduler that releases datasets on
-their date (``server_stub.release.ReleaseScheduler``) all start before the
+their date (``server_stub.release.scheduler.ReleaseScheduler``) all start before the
 "ready" line and stop before the database is closed.
 
 Ctrl-C or SIGTERM sets one stop event; the servers then stop accepting,
@@ -23,10 +23,10 @@ import uvicorn
 from server_stub.app import create_app
 from server_stub.config import Settings
 from server_stub.db import Database
-from server_stub.ftp.public import PublicFtpServer
-from server_stub.ftp.server import PreuploadFtpServer
+from server_stub.ftp.preupload_server import PreuploadFtpServer
+from server_stub.ftp.public_server import PublicFtpServer
 from server_stub.migrate import upgrade
-from server_stub.release import ReleaseScheduler
+from server_stub.release.scheduler import ReleaseScheduler
 
 log = logging.getLogger(__name__)
 

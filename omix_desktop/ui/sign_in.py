@@ -221,7 +221,15 @@ class SignInScreen(Screen):
             self.server_note.setText("")
             self.server_note.setVisible(False)
             return
-        if session.local_server is not None and session.local_server.running:
+        if session.local_server is not None and session.local_server.shared:
+            text = fill(
+                _(
+                    "Another OMIX Desktop on this computer already runs the local reference "
+                    "server at {url}; this window uses it. It stops when that app quits."
+                ),
+                {"url": session.local_server.url},
+            )
+        elif session.local_server is not None and session.local_server.running:
             text = fill(
                 _("A local reference server runs at {url}."), {"url": session.local_server.url}
             )

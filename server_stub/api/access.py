@@ -16,19 +16,20 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from server_stub import release
 from server_stub.api.deps import RowIdPath, SessionDep, UserDep
 from server_stub.api.responses import SIGNED_IN, errors
+from server_stub.datasets.service import owned_dataset
+from server_stub.datasets.validation import CodedValueError
 from server_stub.errors import ApiError
 from server_stub.models import Access, Dataset, User, utcnow
-from server_stub.models_release import (
+from server_stub.release.models import (
     DECISION_MESSAGE_MAX,
     PURPOSE_MAX,
     AccessRequest,
     AccessRequestStatus,
 )
+from server_stub.release.rules import withheld_reason
 from server_stub.text_rules import MultiLine, SingleLine
-from server_stub.validation import CodedValueError
 
 router = APIRouter(tags=["controlled access"], responses=SIGNED_IN)
 
@@ -145,7 +146,7 @@ def request_access(
         raise ApiError(409, "not_controlled", f"{accession} is open access: download it directly.")
     if dataset.user_id == user.id:
         raise ApiError(409, "own_dataset", f"{accession} is yours: you can download it already.")
-    if release.withheld_reason(dataset) == "most_registration_missing":
+    if withheld_reason(dataset) == "most_registration_missing":
         raise ApiError(
             409,
             "most_registration_missing",
@@ -207,7 +208,7 @@ def dataset_requests(
     status: AccessRequestStatus | None = None,
 ) -> list[AccessRequestOut]:
     """The owner's view of the requests for one dataset (``?status=pending`` to filter)."""
-    dataset = release.owned_dataset(session, user, accession)
+    dataset = owned_dataset(session, user, accession)
     statement = (
         select(AccessRequest)
         .where(AccessRequest.dataset_id == dataset.id)
@@ -227,7 +228,7 @@ def _decide(
     status: AccessRequestStatus,
     message: str,
 ) -> AccessRequestOut:
-    dataset = release.owned_dataset(session, user, accession)
+    dataset = owned_dataset(session, user, accession)
     row = session.scalar(
         select(AccessRequest).where(
             AccessRequest.id == request_id, AccessRequest.dataset_id == dataset.id

@@ -15,10 +15,12 @@ from datetime import date, datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from server_stub import release
+from server_stub import curation
 from server_stub.api.deps import CuratorDep, SessionDep, UserDep
 from server_stub.api.responses import errors
+from server_stub.datasets.service import owned_dataset
 from server_stub.models import Dataset
+from server_stub.release.scheduler import request_release_check
 from server_stub.text_rules import MultiLine, SingleLine
 
 router = APIRouter(tags=["curation"])
@@ -45,7 +47,7 @@ class CurationItem(BaseModel):
 
 
 class ReturnRequest(BaseModel):
-    message: MultiLine = Field(max_length=release.CURATION_MESSAGE_MAX)
+    message: MultiLine = Field(max_length=curation.CURATION_MESSAGE_MAX)
     """What the submitter should change (shown to them with the dataset)."""
 
 
@@ -74,7 +76,7 @@ def curation_item(dataset: Dataset) -> CurationItem:
 @router.get("/curation/queue", response_model=list[CurationItem], responses=errors(401, 403))
 def queue(curator: CuratorDep, session: SessionDep) -> list[CurationItem]:
     """Datasets waiting for curation, oldest submission first."""
-    return [curation_item(dataset) for dataset in release.curation_queue(session)]
+    return [curation_item(dataset) for dataset in curation.curation_queue(session)]
 
 
 @router.post(
@@ -87,9 +89,9 @@ def approve(accession: SingleLine, curator: CuratorDep, session: SessionDep) -> 
 
     A dataset whose release date has come is released right after.
     """
-    item = curation_item(release.approve(session, accession, curator))
+    item = curation_item(curation.approve(session, accession, curator))
     session.commit()
-    release.request_release_check()
+    request_release_check()
     return item
 
 
@@ -102,7 +104,7 @@ def return_dataset(
     accession: SingleLine, body: ReturnRequest, curator: CuratorDep, session: SessionDep
 ) -> CurationItem:
     """``Returned`` with a message for the submitter, who fixes and resubmits it."""
-    return curation_item(release.return_to_submitter(session, accession, curator, body.message))
+    return curation_item(curation.return_to_submitter(session, accession, curator, body.message))
 
 
 @router.post(
@@ -112,5 +114,5 @@ def return_dataset(
 )
 def resubmit(accession: SingleLine, user: UserDep, session: SessionDep) -> CurationItem:
     """The owner sends a returned dataset back to the curators (``409 not_returned`` else)."""
-    dataset = release.owned_dataset(session, user, accession)
-    return curation_item(release.resubmit(session, dataset))
+    dataset = owned_dataset(session, user, accession)
+    return curation_item(curation.resubmit(session, dataset))

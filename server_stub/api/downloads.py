@@ -52,16 +52,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from starlette.types import Receive, Scope, Send
 
-from server_stub import catalog, release
 from server_stub.accounts import user_for_token
 from server_stub.api.access import approved
 from server_stub.api.deps import DatabaseDep, SettingsDep
 from server_stub.api.responses import errors
-from server_stub.catalog import public_name
 from server_stub.config import Settings
+from server_stub.datasets import catalog
+from server_stub.datasets.catalog import public_name
 from server_stub.db import Database
 from server_stub.errors import ApiError
 from server_stub.models import Access, DataFile, Dataset
+from server_stub.release.public_tree import archive_file, count_download, md5_line, public_path
+from server_stub.release.rules import publishable, withheld_reason
 
 router = APIRouter(prefix="/public/files", tags=["downloads"])
 
@@ -223,7 +225,7 @@ def _released_file(session: Session, file_id: str) -> DataFile:
 
 
 def _authorize(session: Session, dataset: Dataset, token: str | None) -> None:
-    reason = release.withheld_reason(dataset)
+    reason = withheld_reason(dataset)
     if reason is None:
         return
     most_missing = ApiError(
@@ -257,9 +259,9 @@ def _authorize(session: Session, dataset: Dataset, token: str | None) -> None:
 def _disk_path(settings: Settings, file: DataFile) -> Path:
     dataset = file.dataset
     candidates = []
-    if release.publishable(dataset):
-        candidates.append(release.public_path(settings, file))
-    candidates.append(release.archive_file(settings, dataset.accession or "", file))
+    if publishable(dataset):
+        candidates.append(public_path(settings, file))
+    candidates.append(archive_file(settings, dataset.accession or "", file))
     for path in candidates:
         if path.is_file():
             return path
@@ -303,7 +305,7 @@ def _prepare(
             name=public_name(file),
             etag=_etag(file),
             modified=dataset.released_at or datetime.now(UTC),
-            controlled=release.withheld_reason(dataset) is not None,
+            controlled=withheld_reason(dataset) is not None,
         )
         if range_header and _if_range_allows(if_range, plan.etag, plan.modified):
             try:
@@ -312,7 +314,7 @@ def _prepare(
                 plan.unsatisfiable = True
                 return plan
         if not head and (plan.wanted is None or plan.wanted.start == 0):
-            release.count_download(session, file.file_id)
+            count_download(session, file.file_id)
         return plan
 
 
@@ -371,7 +373,7 @@ def _md5_of(database: Database, file_id: str) -> tuple[str, str]:
     """``(md5sum line, public name)`` of a released file."""
     with database.session() as session:
         file = _released_file(session, file_id)
-        return release.md5_line(file), public_name(file)
+        return md5_line(file), public_name(file)
 
 
 def _canonical(database: Database, settings: Settings, file_id: str, base: str) -> str:

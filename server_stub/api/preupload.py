@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from server_stub import archiving, preupload
 from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
 from server_stub.api.responses import SIGNED_IN, errors
+from server_stub.archive import archiving
+from server_stub.preupload import area as preupload
 
 router = APIRouter(prefix="/preupload", tags=["pre-upload"], responses=SIGNED_IN)
 

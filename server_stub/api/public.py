@@ -12,12 +12,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from server_stub import catalog
 from server_stub.api.deps import SessionDep, SettingsDep
 from server_stub.api.responses import errors
-from server_stub.errors import ApiError
-from server_stub.models import Dataset
-from server_stub.search import (
+from server_stub.datasets import catalog
+from server_stub.datasets.search import (
     MAX_PAGE_SIZE,
     SortKey,
     SortOrder,
@@ -26,6 +24,8 @@ from server_stub.search import (
     search_released,
     statistics,
 )
+from server_stub.errors import ApiError
+from server_stub.models import Dataset
 
 router = APIRouter(prefix="/public", tags=["public"])
 

@@ -18,12 +18,14 @@ from datetime import date, datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from server_stub import catalog, release, review_links
+from server_stub import review_links
 from server_stub.api.deps import SessionDep, SettingsDep, UserDep
 from server_stub.api.responses import errors
 from server_stub.config import Settings
+from server_stub.datasets import catalog
+from server_stub.datasets.service import owned_dataset
 from server_stub.errors import ApiError
-from server_stub.models_release import ReviewLink
+from server_stub.release.models import ReviewLink
 
 router = APIRouter(tags=["reviewer links"])
 
@@ -143,7 +145,7 @@ def generate(
     cannot be shown again. ``409 files_not_archived`` until every file is
     archived, ``409 already_released`` after release.
     """
-    dataset = release.owned_dataset(session, user, accession)
+    dataset = owned_dataset(session, user, accession)
     link, token, replaced = review_links.new_review_link(session, dataset)
     return link_out(link, token, accession, replaced, settings, request)
 
@@ -158,7 +160,7 @@ def current(accession: str, user: UserDep, session: SessionDep) -> ReviewLinkSta
 
     Never the address (only its hash is kept): generate a new link for one.
     """
-    dataset = release.owned_dataset(session, user, accession)
+    dataset = owned_dataset(session, user, accession)
     link = review_links.current_review_link(session, dataset)
     if link is None:
         raise _no_link(accession)
@@ -168,7 +170,7 @@ def current(accession: str, user: UserDep, session: SessionDep) -> ReviewLinkSta
 @router.delete("/datasets/{accession}/review-link", status_code=204, responses=errors(401, 404))
 def close(accession: str, user: UserDep, session: SessionDep) -> Response:
     """Close the open reviewer link: its page then says it is closed."""
-    dataset = release.owned_dataset(session, user, accession)
+    dataset = owned_dataset(session, user, accession)
     if not review_links.close_review_link(session, dataset):
         raise _no_link(accession)
     return Response(status_code=204)

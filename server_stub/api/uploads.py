@@ -26,9 +26,9 @@ from sqlalchemy import select
 from omix_wire.files import check_size
 from omix_wire.limits import ONLINE_UPLOAD_LIMIT
 from omix_wire.naming import check_name
-from server_stub import online_uploads
 from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
 from server_stub.api.responses import SIGNED_IN, errors
+from server_stub.archive import online_uploads
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import ApiError

@@ -38,7 +38,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from omix_wire.files import check_size
-from server_stub import preupload
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import ApiError
@@ -52,6 +51,7 @@ from server_stub.models import (
     UploadState,
     utcnow,
 )
+from server_stub.preupload import area as preupload
 
 log = logging.getLogger(__name__)
 

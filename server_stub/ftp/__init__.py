@@ -5,6 +5,6 @@ is for the pre-upload listing API (reconciles one user's rows with the files
 on disk; blocking, call it from a thread).
 """
 
-from server_stub.ftp.records import ScanReport, scan_home
+from server_stub.preupload.records import ScanReport, scan_home
 
 __all__ = ["ScanReport", "scan_home"]

@@ -15,8 +15,9 @@ import logging
 
 from server_stub.config import Settings
 from server_stub.db import Database
-from server_stub.ftp import records
-from server_stub.ftp.commands import FINISH_AT_CLOSE, OmixFtpServer
+from server_stub.ftp.commands import OmixFtpServer
+from server_stub.ftp.protocol import FINISH_AT_CLOSE
+from server_stub.preupload import records
 
 log = logging.getLogger(__name__)
 

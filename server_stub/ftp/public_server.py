@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -32,8 +31,9 @@ from aioftp.common import Connection
 
 from server_stub.config import Settings
 from server_stub.db import Database
-from server_stub.ftp.commands import Command, OmixFtpServer
+from server_stub.ftp.commands import OmixFtpServer
 from server_stub.ftp.jail import ROOT, normalize, real_path
+from server_stub.ftp.protocol import Command
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +98,6 @@ OPEN_COMMANDS = (
 
 def _hidden(virtual: PurePosixPath) -> bool:
     return any(part.startswith(".") for part in virtual.parts[1:])
-
-
-def _mlsx_time(seconds: float) -> str:
-    return time.strftime("%Y%m%d%H%M%S", time.gmtime(seconds))
 
 
 def file_id_of(virtual: PurePosixPath) -> str | None:
@@ -216,7 +212,7 @@ class AnonymousFtpServer(OmixFtpServer):
         return await super()._send_file(connection, virtual, real, offset)
 
     def _count(self, file_id: str) -> None:
-        from server_stub.release import count_download
+        from server_stub.release.public_tree import count_download
 
         try:
             with self.database.session() as session:

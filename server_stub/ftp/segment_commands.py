@@ -1,13 +1,12 @@
 """The ``SEGM`` command and the STOR of a segment (see ``segments.py`` for the rules).
 
-A mixin of :class:`server_stub.ftp.commands.OmixFtpServer`, kept apart so the
-protocol of segmented uploads reads in one place.
+A mixin of :class:`server_stub.ftp.protocol.FtpProtocol` (used by
+``transfers.py``), kept apart so the protocol of segmented uploads reads in one place.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import os
 import ssl
@@ -16,41 +15,18 @@ from typing import Any
 
 from aioftp.common import Connection
 
-from server_stub.ftp import records
 from server_stub.ftp.hashing_io import DiskFullError, is_disk_full
 from server_stub.ftp.jail import record_path
-from server_stub.ftp.segments import Assemblies, Assembly, Segment, SegmentError, SegmentWriter
+from server_stub.ftp.protocol import FtpProtocol
+from server_stub.ftp.segments import Assembly, Segment, SegmentError, SegmentWriter
 from server_stub.models import Interruption
+from server_stub.preupload import records
 
 log = logging.getLogger(__name__)
 
-_writer_ids = itertools.count(1)
 
-
-class SegmentCommands:
+class SegmentCommands(FtpProtocol):
     """``SEGM start end total`` + ``STOR``: one stripe of a file over one connection."""
-
-    assemblies: Assemblies
-    # provided by OmixFtpServer
-    database: Any
-    settings: Any
-    io: Any
-    block_size: int
-    data_timeout: float
-    closing: bool
-
-    # provided by OmixFtpServer (its own methods come first in the MRO)
-    def session(self, connection: Connection) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    def _spawn(self, connection: Connection, coroutine: Any) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def _data_stream(self, connection: Connection) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    def _take_data_stream(self, connection: Connection) -> Any:  # pragma: no cover
-        raise NotImplementedError
 
     async def _stor_segment(
         self,
@@ -127,7 +103,7 @@ class SegmentCommands:
         except SegmentError as error:
             connection.response(error.code, str(error))
             return None
-        writer_id = next(_writer_ids)
+        writer_id = next(self.writer_ids)
         try:
             assembly.claim(writer_id, segment)
         except SegmentError as error:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from server_stub import models_release  # noqa: F401  (registers the release tables)
+from server_stub.datasets.search import include_name
 from server_stub.models import Base
-from server_stub.search import include_name
+from server_stub.release import models as release_models  # noqa: F401  (registers the release tables)
 
 config = context.config
 target_metadata = Base.metadata

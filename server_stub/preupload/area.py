@@ -233,7 +233,7 @@ def is_receiving(row: PreuploadFile | None, info: os.stat_result, user_id: int, 
 def _ftp_is_uploading(user_id: int, path: str) -> bool | None:
     """The FTP server's own knowledge (same process), when it offers it."""
     try:
-        records = importlib.import_module("server_stub.ftp.records")
+        records = importlib.import_module("server_stub.preupload.records")
     except ImportError:
         return None
     check = getattr(records, "is_uploading", None)

@@ -182,13 +182,13 @@ def known_md5(database: Database, user_id: int, path: str, size: int) -> str | N
 def settle(database: Database, settings: Settings, user_id: int, path: str) -> None:
     """Tell the archive a pre-uploaded file is complete (datasets may wait for it)."""
     try:
-        from server_stub.archiving import settle_preupload
+        from server_stub.archive.archiving import settle_preupload
     except ModuleNotFoundError as error:
-        if error.name in ("server_stub.archiving",):
+        if error.name in ("server_stub.archive.archiving",):
             return
         raise
     except ImportError:
-        log.exception("server_stub.archiving cannot be imported")
+        log.exception("server_stub.archive.archiving cannot be imported")
         return
     try:
         settle_preupload(database, settings, user_id, path)

@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from server_stub import release
+from server_stub import curation
 from server_stub.accounts import authenticate, user_for_token
 from server_stub.api.deps import SessionDep, SettingsDep
 from server_stub.errors import ApiError
@@ -120,7 +120,7 @@ def _page(
         nav="curation",
         user=user,
         csrf=csrf_token(token),
-        datasets=release.curation_queue(session),
+        datasets=curation.curation_queue(session),
         notice=notice,
         error=error,
     )
@@ -228,10 +228,10 @@ def _decide(
         return message_page(request, 403, _("Curators only"), _("Only curators may do this."))
     try:
         if message is None:
-            release.approve(session, accession, user)
+            curation.approve(session, accession, user)
             done = "approved"
         else:
-            release.return_to_submitter(session, accession, user, message)
+            curation.return_to_submitter(session, accession, user, message)
             done = "returned"
     except ApiError as error:
         session.rollback()

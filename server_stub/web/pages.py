@@ -8,9 +8,15 @@ from typing import TypeVar
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from server_stub import catalog
 from server_stub.api.deps import SessionDep, SettingsDep
-from server_stub.search import SortKey, SortOrder, released_dataset, search_released, statistics
+from server_stub.datasets import catalog
+from server_stub.datasets.search import (
+    SortKey,
+    SortOrder,
+    released_dataset,
+    search_released,
+    statistics,
+)
 from server_stub.web.render import gettext, not_found_page, render, url_with
 
 router = APIRouter(include_in_schema=False)

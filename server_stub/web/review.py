@@ -11,10 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import joinedload, selectinload
 
-from server_stub import catalog, review_links
+from server_stub import review_links
 from server_stub.api.deps import SessionDep
+from server_stub.datasets import catalog
 from server_stub.models import Dataset
-from server_stub.models_release import ReviewLink
+from server_stub.release.models import ReviewLink
 from server_stub.web.render import gettext, message_page, render
 
 router = APIRouter(include_in_schema=False)

@@ -14,10 +14,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from server_stub.datasets.search import include_name as search_objects_left_out
 from server_stub.db import Database
 from server_stub.migrate import alembic_config, upgrade
 from server_stub.models import Base
-from server_stub.search import include_name as search_objects_left_out
 from tests.conftest import database_for_test
 from tests.support.catalog import database_url
 from tests.support.server import ServerProcess

@@ -14,9 +14,9 @@ import requests
 from sqlalchemy import delete, update
 
 from server_stub.config import Settings
+from server_stub.datasets.search import FTS_TABLE, PG_DOCUMENT, fts5_match, pg_tsquery, query_terms
 from server_stub.db import Database
 from server_stub.models import Dataset
-from server_stub.search import FTS_TABLE, PG_DOCUMENT, fts5_match, pg_tsquery, query_terms
 from tests.conftest import database_for_test
 from tests.support.catalog import DatasetSpec, FileSpec, add_datasets
 from tests.support.server import ServerProcess

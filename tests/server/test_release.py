@@ -18,7 +18,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from server_stub.models_release import ReleaseJournal
+from server_stub.release.models import ReleaseJournal
 from tests.conftest import database_for_test
 from tests.support.accounts import new_user
 from tests.support.release import (

@@ -7,11 +7,11 @@ import socket
 from datetime import timedelta
 from pathlib import Path
 
+from server_stub.archive.online_uploads import clean_stale
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.migrate import upgrade
 from server_stub.models import OnlineUpload, User, utcnow
-from server_stub.online_uploads import clean_stale
 from tests.support.accounts import ApiUser
 from tests.support.server import HOST, ServerProcess
 from tests.support.submission import (

@@ -316,7 +316,7 @@ def add_review_link(
 
     Returns the token of its address; the row, like the server's, holds its hash only.
     """
-    from server_stub.models_release import LinkCloseReason, ReviewLink
+    from server_stub.release.models import LinkCloseReason, ReviewLink
     from server_stub.security import new_token
 
     token, digest = new_token()

@@ -9,9 +9,9 @@ content, holding released datasets only, kept in sync by triggers (so its
 own row count is the number of matches). A later migration that rebuilds
 ``datasets`` (batch mode) drops these triggers and must create them again.
 PostgreSQL: a partial GIN index over the ``tsvector`` expression that
-``server_stub.search.PG_DOCUMENT`` repeats in queries (keep the two identical).
+``server_stub.datasets.search.PG_DOCUMENT`` repeats in queries (keep the two identical).
 Both: indexes for the public list's sort orders. These objects are not in
-the models; ``server_stub.search.include_name`` keeps them out of schema
+the models; ``server_stub.datasets.search.include_name`` keeps them out of schema
 comparisons.
 """
 
