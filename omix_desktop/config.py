@@ -45,6 +45,9 @@ class Settings:
         0, N_("Upload speed limit over all transfers, in KiB/s (0: no limit).")
     )
     parallel_transfers: int = _setting(2, N_("Number of files uploaded at the same time."))
+    speed_schedule: str = _setting(
+        "", N_("Speed limits by time of day, e.g. 08:00,2M 19:00,off (empty: none).")
+    )
     connections_per_file: int = _setting(
         0, N_("Connections one large file is sent over (0: automatic, 1: one stream).")
     )

@@ -39,6 +39,7 @@ from omix_desktop.transfer import (
     queue_folder,
 )
 from omix_desktop.transfer.segmented import policy_for
+from omix_desktop.transfer.throttle import SpeedSchedule
 
 if TYPE_CHECKING:
     from omix_desktop.ui.context import AppContext
@@ -159,6 +160,7 @@ class UploadsService(QObject):
                 segments=policy_for(app_settings.connections_per_file),
             )
             await queue.start()
+            queue.set_speed_schedule(speed_schedule(app_settings.speed_schedule))
             self.queue, self._owner = queue, owner
             log.info("upload queue opened in %s", folder)
         self.queue_changed.emit()
@@ -190,6 +192,7 @@ class UploadsService(QObject):
         queue.set_speed_limit(max(0, app_settings.speed_limit_kib) * 1024 or None)
         queue.set_concurrency(max(1, app_settings.parallel_transfers))
         queue.set_segment_policy(policy_for(app_settings.connections_per_file))
+        queue.set_speed_schedule(speed_schedule(app_settings.speed_schedule))
         settings = await self.ftp_settings()
         if settings is not None and queue is self.queue:
             queue.set_settings(settings)
@@ -323,3 +326,12 @@ def local_md5s(context: AppContext) -> dict[str, str]:
     if queue is None:
         return {}
     return {str(item.remote_path): item.md5 for item in queue.items() if item.md5}
+
+
+def speed_schedule(text: str) -> SpeedSchedule | None:
+    """The saved timetable, or None (a fixed limit) when empty or unreadable."""
+    try:
+        return SpeedSchedule.parse(text) if text.strip() else None
+    except ValueError:
+        log.warning("ignoring an unreadable speed timetable: %r", text)
+        return None

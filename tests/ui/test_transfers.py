@@ -234,3 +234,25 @@ def test_transfers_screen_switches_language(make_context, qtbot: QtBot, language
     assert chinese[:3] == ["排队中 (0)", "失败 (0)", "成功 (0)"]
     assert all(a != b for a, b in zip(english, chinese, strict=True))
     assert screen.status.text() == "登录后即可上传：传输使用您的账号。"
+
+
+def test_a_speed_timetable_is_checked_as_typed_and_followed(
+    make_context, server: ServerProcess, qtbot: QtBot, loop, user
+) -> None:
+    context = make_context(server=server)
+    sign_in(context, loop, user)
+    screen = transfers_screen(context, qtbot)
+    queue = context.uploads.queue
+    screen.schedule_edit.setText("8am,2M")
+    assert "not readable" in screen.connection_message.text()
+    screen.save_button.click()
+    assert context.config.load().speed_schedule == ""  # not saved while unreadable
+    screen.schedule_edit.setText("00:00,3M")  # 3 MiB/s all day
+    assert screen.connection_message.text() == ""
+    screen.save_button.click()
+    run_until(loop, lambda: queue.speed_limit == 3 * 1024 * 1024)
+    assert context.config.load().speed_schedule == "00:00,3M"
+    screen.schedule_edit.setText("")
+    screen.speed_spin.setValue(0)
+    screen.save_button.click()
+    run_until(loop, lambda: queue.speed_limit is None)

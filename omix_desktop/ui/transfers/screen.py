@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMenu,
     QPushButton,
     QSpinBox,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from omix_desktop.transfer import ItemState, UploadQueue
+from omix_desktop.transfer.throttle import SpeedSchedule
 from omix_desktop.ui.base import Screen, message_label, show_message
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.transfers.delegate import ProgressDelegate
@@ -124,6 +126,10 @@ class TransfersScreen(Screen):
         self.speed_spin.setRange(0, 10_000_000)
         self.speed_spin.setSingleStep(512)
         self.speed_label.setBuddy(self.speed_spin)
+        self.schedule_label = QLabel()
+        self.schedule_edit = QLineEdit()
+        self.schedule_edit.textChanged.connect(self._check_schedule)
+        self.schedule_label.setBuddy(self.schedule_edit)
         self.parallel_label = QLabel()
         self.parallel_spin = QSpinBox()
         self.parallel_spin.setRange(1, MAX_PARALLEL)
@@ -138,6 +144,7 @@ class TransfersScreen(Screen):
         form.addRow(self.passive_label)
         form.addRow(self.tls_label, self.tls_combo)
         form.addRow(self.speed_label, self.speed_spin)
+        form.addRow(self.schedule_label, self.schedule_edit)
         form.addRow(self.parallel_label, self.parallel_spin)
         form.addRow(self.connections_label, self.connections_spin)
         form.addRow(self.save_button)
@@ -239,6 +246,14 @@ class TransfersScreen(Screen):
             self.tls_combo.setItemText(index, text)
         self.speed_label.setText(_("Speed limit (KiB/s):"))
         self.speed_spin.setSpecialValueText(_("No limit"))
+        self.schedule_label.setText(_("Speed by time of day:"))
+        self.schedule_edit.setPlaceholderText(_("e.g. 08:00,2M 19:00,off"))
+        self.schedule_edit.setToolTip(
+            _(
+                "Limits that change by the clock, over all transfers: 08:00,2M 19:00,off is "
+                "2 MiB/s from 8:00 and no limit from 19:00. It replaces the fixed limit."
+            )
+        )
         self.parallel_label.setText(_("Parallel transfers:"))
         self.connections_label.setText(_("Connections per file:"))
         self.connections_spin.setSpecialValueText(_("Automatic"))
@@ -395,10 +410,31 @@ class TransfersScreen(Screen):
         index = self.tls_combo.findData(settings.tls_mode)
         self.tls_combo.setCurrentIndex(max(0, index))
         self.speed_spin.setValue(max(0, settings.speed_limit_kib))
+        self.schedule_edit.setText(settings.speed_schedule)
         self.parallel_spin.setValue(min(MAX_PARALLEL, max(1, settings.parallel_transfers)))
         self.connections_spin.setValue(
             min(MAX_CONNECTIONS_PER_FILE, max(0, settings.connections_per_file))
         )
+
+    def _check_schedule(self, _text: str = "") -> bool:
+        """Checked as typed: an entry the timetable cannot read is named at once."""
+        _ = self.i18n.gettext
+        text = self.schedule_edit.text().strip()
+        try:
+            if text:
+                SpeedSchedule.parse(text)
+        except ValueError:
+            show_message(
+                self.connection_message,
+                _(
+                    "The timetable is not readable: write times and speeds like "
+                    "08:00,2M 19:00,off (speeds in K, M or G per second, or off)."
+                ),
+                error=True,
+            )
+            return False
+        show_message(self.connection_message, "")
+        return True
 
     def activated(self) -> None:
         self._load_connection()  # the settings screen may have changed the TLS mode
@@ -408,7 +444,10 @@ class TransfersScreen(Screen):
         _ = self.i18n.gettext
         settings = self.context.settings
         settings.tls_mode = str(self.tls_combo.currentData())
+        if not self._check_schedule():
+            return
         settings.speed_limit_kib = self.speed_spin.value()
+        settings.speed_schedule = self.schedule_edit.text().strip()
         settings.parallel_transfers = self.parallel_spin.value()
         settings.connections_per_file = self.connections_spin.value()
         self.context.save_settings()
