@@ -63,6 +63,8 @@ class PreparedFile:
     error: str | None = None
     manifest_md5: str | None = None
     issues: tuple[PreflightIssue, ...] = ()
+    base: str = ""
+    """The "Upload into folder" it was put in ("" for the top level)."""
 
     @property
     def blocked(self) -> bool:

@@ -13,15 +13,15 @@ import os
 import shutil
 import threading
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -33,25 +33,24 @@ from omix_desktop.transfer import (
     FileStamp,
     HashCancelled,
     IssueCode,
-    ManifestError,
     hash_files,
     plan_uploads,
     preflight_check,
-    read_manifest,
-    write_manifest,
 )
 from omix_desktop.ui import dialogs
-from omix_desktop.ui.base import Screen, message_label, show_message
+from omix_desktop.ui.base import message_label, show_message
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.prepare.folder import FolderField, rebase
+from omix_desktop.ui.prepare.manifests import ManifestActions
 from omix_desktop.ui.prepare.model import Column, PreparedFile, PrepareModel
-from omix_wire.naming import check_path, safe_name, safe_path
+from omix_wire.naming import safe_name, safe_path
 
 REHASH_LIMIT = 3
 """Times a file that changed while it was hashed is hashed again before giving up."""
 HASH_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-class PrepareScreen(Screen):
+class PrepareScreen(ManifestActions):
     """Attributes: model (PrepareModel), table (QTableView), message, and the buttons."""
 
     key = "prepare"
@@ -78,9 +77,9 @@ class PrepareScreen(Screen):
         self.export_button = QPushButton()
         self.send_button = QPushButton()
         self.send_button.setDefault(True)
-        self.remote_label = QLabel()
-        self.remote_edit = QLineEdit()
-        self.remote_label.setBuddy(self.remote_edit)
+        self.folder = FolderField(context.translator)
+        self.remote_edit = self.folder.edit
+        self.folder.folder_changed.connect(self._folder_changed)
 
         self.table = QTableView()
         self.table.setObjectName("prepare_table")
@@ -123,9 +122,8 @@ class PrepareScreen(Screen):
         manifest_buttons.addWidget(self.export_button)
         manifest_buttons.addStretch(1)
         send_row = QHBoxLayout()
-        send_row.addWidget(self.remote_label)
-        send_row.addWidget(self.remote_edit, 1)
-        send_row.addWidget(self.send_button)
+        send_row.addWidget(self.folder, 1)
+        send_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.hint)
@@ -162,8 +160,7 @@ class PrepareScreen(Screen):
         self.export_button.setText(_("Save MD5 file…"))
         self.send_button.setText(_("Send to transfers"))
         self.send_button.setToolTip(_("Queue the selected files (all files if none is selected)."))
-        self.remote_label.setText(_("Upload into folder:"))
-        self.remote_edit.setPlaceholderText(_("optional, e.g. run1"))
+        self.folder.retranslate()
         self.table.setAccessibleName(_("Files to upload"))
         self.model.retranslate()
         self._update_summary()
@@ -202,22 +199,22 @@ class PrepareScreen(Screen):
 
     async def _add(self, paths: list[Path]) -> None:
         _ = self.i18n.gettext
-        base = self.remote_edit.text().strip().strip("/")
-        if base and not check_path(base).ok:
-            show_message(
-                self.message,
-                _("The folder to upload into has a name the archive refuses. Change it."),
-                error=True,
-            )
-            return
+        base = self.folder.folder  # the last valid one; the field says when the typed one is not
         planned = await asyncio.to_thread(plan_uploads, paths, remote_base=base)
-        added = self.model.add([PreparedFile(p.local, p.remote) for p in planned])
+        added = self.model.add([PreparedFile(p.local, p.remote, base=base) for p in planned])
         if not planned:
             show_message(self.message, _("The folder holds no files to upload."), error=True)
             return
         for file in added:
             self._hash_tasks[file.local] = self.spawn(self._hash(file.local))
         self._update_summary()
+        self.schedule_check()
+
+    def _folder_changed(self, folder: str) -> None:
+        """A new valid folder: every file in the list goes there (shown at once)."""
+        for file in self.model.rows:
+            rebase(file, folder)
+        self.model.retranslate()
         self.schedule_check()
 
     # -- hashing ------------------------------------------------------------------------
@@ -380,7 +377,7 @@ class PrepareScreen(Screen):
             row = self.model.row_of(file.local)
             if row is None:
                 continue
-            copy = PreparedFile(local, remote, manifest_md5=file.manifest_md5)
+            copy = PreparedFile(local, remote, manifest_md5=file.manifest_md5, base=file.base)
             if local == file.local:  # only the folder's name changed: same file, same MD5
                 copy.size, copy.mtime_ns, copy.md5 = file.size, file.mtime_ns, file.md5
             elif file.md5 and self.context.uploads is not None:
@@ -402,109 +399,6 @@ class PrepareScreen(Screen):
             )
         await self.check_now()
 
-    # -- manifests ----------------------------------------------------------------------
-
-    def choose_manifest(self) -> None:
-        self.spawn(self._choose_manifest())
-
-    async def _choose_manifest(self) -> None:
-        _ = self.i18n.gettext
-        path = await dialogs.open_file_name(
-            self, _("Compare with MD5 file"), "", _("MD5 files (*.md5 *.txt);;All files (*)")
-        )
-        if path:
-            await self._import(Path(path))
-
-    def import_manifest(self, path: Path) -> asyncio.Task[None]:
-        return self.spawn(self._import(path))
-
-    async def _import(self, path: Path) -> None:
-        _ = self.i18n.gettext
-        try:
-            entries = await asyncio.to_thread(read_manifest, path)
-        except ManifestError as error:
-            first = error.problems[0]
-            show_message(
-                self.message,
-                fill(
-                    _(
-                        "{file} is not a valid MD5 file: line {line} cannot be read "
-                        "(“{text}”). Each line must be an MD5 and a file name, as md5sum "
-                        "writes them."
-                    ),
-                    {"file": path.name, "line": first.line, "text": first.text[:80]},
-                ),
-                error=True,
-            )
-            return
-        except (OSError, UnicodeDecodeError) as error:
-            show_message(
-                self.message,
-                fill(_("Cannot read {file} ({error})."), {"file": path.name, "error": str(error)}),
-                error=True,
-            )
-            return
-        by_name = {e.name.lstrip("./").lstrip("*"): e.md5 for e in entries}
-        by_base = {PurePosixPath(name).name: md5 for name, md5 in by_name.items()}
-        matched = mismatched = 0
-        for row, file in enumerate(self.model.rows):
-            stated = by_name.get(str(file.remote)) or by_base.get(file.local.name)
-            if stated is None:
-                continue
-            file.manifest_md5 = stated
-            matched += 1
-            if file.md5 and file.md5 != stated:
-                mismatched += 1
-            self.model.touch(row)
-        await self.check_now()
-        text = fill(
-            _("{file}: {matched} of {total} files listed; {mismatched} with a different MD5."),
-            {
-                "file": path.name,
-                "matched": matched,
-                "total": len(self.model.rows),
-                "mismatched": mismatched,
-            },
-        )
-        show_message(self.message, text, error=bool(mismatched))
-
-    def choose_export(self) -> None:
-        self.spawn(self._choose_export())
-
-    async def _choose_export(self) -> None:
-        _ = self.i18n.gettext
-        path = await dialogs.save_file_name(
-            self, _("Save MD5 file"), "md5sum.txt", _("MD5 files (*.md5 *.txt);;All files (*)")
-        )
-        if path:
-            await self._export(Path(path))
-
-    def export_manifest(self, path: Path) -> asyncio.Task[None]:
-        return self.spawn(self._export(path))
-
-    async def _export(self, path: Path) -> None:
-        _ = self.i18n.gettext
-        entries = [(str(f.remote), f.md5) for f in self.model.rows if f.md5]
-        missing = sum(1 for f in self.model.rows if not f.md5)
-        try:
-            await asyncio.to_thread(write_manifest, path, entries)
-        except OSError as error:
-            show_message(
-                self.message,
-                fill(
-                    _("Cannot save {file} ({error}). Choose another folder."),
-                    {"file": path.name, "error": error.strerror or str(error)},
-                ),
-                error=True,
-            )
-            return
-        text = fill(_("Saved {count} MD5s to {file}."), {"count": len(entries), "file": str(path)})
-        if missing:
-            text += " " + fill(
-                _("{count} files are not hashed yet and were left out."), {"count": missing}
-            )
-        show_message(self.message, text)
-
     # -- sending ------------------------------------------------------------------------
 
     def send_selected(self) -> asyncio.Task[None]:
@@ -521,6 +415,10 @@ class PrepareScreen(Screen):
                 _("Sign in first: files are uploaded with your account. Nothing was lost."),
                 error=True,
             )
+            return
+        if not self.folder.valid:
+            show_message(self.message, self.folder.error_text(), error=True)
+            self.remote_edit.setFocus()
             return
         await self.check_now()
         ready = [f for f in files if not f.blocked and self.model.row_of(f.local) is not None]
@@ -557,6 +455,7 @@ class PrepareScreen(Screen):
         total = sum(f.size or 0 for f in rows)
         hashed = sum(1 for f in rows if f.md5)
         blocked = sum(1 for f in rows if f.blocked)
+        self.folder.set_count(len(rows))
         self.summary.setText(
             fill(
                 self.i18n.gettext(
