@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from server_stub.accounts import find_user, normalize_email
@@ -28,8 +29,6 @@ def run_admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _create_user(args: argparse.Namespace, database: Database) -> int:
-    from server_stub.cli import read_password
-
     password = read_password(args.password_stdin)
     if len(password) < MIN_PASSWORD:
         print(
@@ -69,3 +68,12 @@ def _make_curator(args: argparse.Namespace, database: Database) -> int:
     role = "no longer a curator" if args.revoke else "now a curator"
     print(f"{normalize_email(args.email)} is {role}")
     return 0
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise SystemExit("omix-server: the passwords differ")
+    return first

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from fastapi import APIRouter, FastAPI
 
 from server_stub import __doc__ as description
@@ -22,6 +24,7 @@ from server_stub.api import (
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import install_error_handlers
+from server_stub.preupload.records import PreuploadRecords
 from server_stub.release import models as release_models  # noqa: F401  (registers the release tables)
 from server_stub.server_id import server_id
 from server_stub.web import security_headers
@@ -29,7 +32,7 @@ from server_stub.web import security_headers
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings, database: Database) -> FastAPI:
+def create_app(settings: Settings, database: Database, records: PreuploadRecords) -> FastAPI:
     app = FastAPI(
         title="OMIX reference archive",
         description=description or "",
@@ -40,10 +43,12 @@ def create_app(settings: Settings, database: Database) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database
+    app.state.records = records
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)
-    routers = (auth, bioprojects, reference, preupload, uploads, datasets, public)
+    routers: tuple[ModuleType, ...] = (auth, bioprojects, reference, preupload, uploads)
+    routers += (datasets, public)
     routers += (curation, review_links, access, downloads)
     for module in routers:
         api.include_router(module.router)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import sys
 from pathlib import Path
@@ -159,15 +158,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"omix-server: cannot start: {error}", file=sys.stderr)
         return EXIT_FAILURE
     return 0
-
-
-def read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != first:
-        raise SystemExit("omix-server: the passwords differ")
-    return first
 
 
 if __name__ == "__main__":

@@ -5,6 +5,11 @@ the released open-access tree, and the scheduler that releases datasets on
 their date (``server_stub.release.scheduler.ReleaseScheduler``) all start before the
 "ready" line and stop before the database is closed.
 
+It also builds what the layers share and wires them together: the
+pre-upload records (one object for the FTP server and the HTTP API, told to
+hand a completed file over to the archive) and the download counter the
+public FTP server calls; the FTP layer itself imports nothing above it.
+
 Ctrl-C or SIGTERM sets one stop event; the servers then stop accepting,
 running requests and transfers are allowed to end or are cut cleanly, and the
 database is closed last, so nothing is left half-written.
@@ -16,16 +21,19 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import uvicorn
 
 from server_stub.app import create_app
+from server_stub.archive.archiving import settle_preupload
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.ftp.preupload_server import PreuploadFtpServer
 from server_stub.ftp.public_server import PublicFtpServer
 from server_stub.migrate import upgrade
+from server_stub.preupload.records import PreuploadRecords
+from server_stub.release.public_tree import count_download
 from server_stub.release.scheduler import ReleaseScheduler
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,16 @@ class _QuietSignalsServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+
+def _download_counter(database: Database) -> Callable[[str], None]:
+    """What the public FTP server calls when a download of a data file starts."""
+
+    def count(file_id: str) -> None:
+        with database.session() as session:
+            count_download(session, file_id)
+
+    return count
 
 
 def open_database(settings: Settings) -> Database:
@@ -55,7 +73,12 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             loop.add_signal_handler(signum, stop.set)
 
     database = await asyncio.to_thread(open_database, settings)
-    app = create_app(settings, database)
+    records = PreuploadRecords(
+        database,
+        settings,
+        on_settled=lambda user_id, path: settle_preupload(database, settings, user_id, path),
+    )
+    app = create_app(settings, database, records)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -66,8 +89,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         timeout_graceful_shutdown=10,
     )
     http = _QuietSignalsServer(config)
-    ftp = PreuploadFtpServer(settings, database)
-    public_ftp = PublicFtpServer(settings, database)
+    ftp = PreuploadFtpServer(settings, database, records)
+    public_ftp = PublicFtpServer(settings, database, _download_counter(database))
     scheduler = ReleaseScheduler(settings, database)
     http_task = asyncio.create_task(http.serve(), name="http")
     try:

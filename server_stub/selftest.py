@@ -18,14 +18,12 @@ import socket
 import tempfile
 import threading
 import time
-import traceback
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import requests
 
+from omix_wire.selftest import step
 from server_stub.config import Settings
 
 PASSWORD = "self-test-password-1"
@@ -139,17 +137,6 @@ def submit_and_archive(api: str, ftp_port: int, email: str) -> str:
             raise RuntimeError(f"{accession}: the server's MD5 differs from the file's")
         time.sleep(0.2)
     raise RuntimeError(f"{accession} was not archived within {TIMEOUT:.0f} s")
-
-
-def step(name: str, action: Callable[[], Any]) -> Any:
-    try:
-        result = action()
-    except Exception as error:
-        print(f"FAILED  {name}: {error}", flush=True)
-        traceback.print_exc()
-        raise
-    print(f"ok      {name}{f' ({result})' if result else ''}", flush=True)
-    return result
 
 
 def run() -> int:

@@ -14,6 +14,7 @@ from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.errors import ApiError
 from server_stub.models import User
+from server_stub.preupload.records import PreuploadRecords
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -26,6 +27,11 @@ def get_settings(request: Request) -> Settings:
 def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
+
+
+def get_records(request: Request) -> PreuploadRecords:
+    records: PreuploadRecords = request.app.state.records
+    return records
 
 
 def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
@@ -77,3 +83,4 @@ RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 """An integer id in a path: one outside 1..2^31-1 cannot exist, and would overflow the
 database (PostgreSQL: "integer out of range", SQLite's driver beyond 2^63: a 500); it is
 refused with 422 naming the parameter, like an id that is not a number at all."""
+RecordsDep = Annotated[PreuploadRecords, Depends(get_records)]

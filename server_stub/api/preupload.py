@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
+from server_stub.api.deps import DatabaseDep, RecordsDep, SessionDep, SettingsDep, UserDep
 from server_stub.api.responses import SIGNED_IN, errors
 from server_stub.archive import archiving
 from server_stub.preupload import area as preupload
@@ -68,6 +68,12 @@ class PreuploadFileOut(BaseModel):
     """File id of a dataset file waiting for this upload, if any."""
 
 
+_STATES: dict[str, Literal["uploading", "complete", "incomplete"]] = {
+    "uploading": "uploading",
+    "incomplete": "incomplete",
+}
+
+
 def _out(entry: preupload.Entry) -> PreuploadFileOut:
     verdict = entry.verdict
     problem = None
@@ -89,7 +95,7 @@ def _out(entry: preupload.Entry) -> PreuploadFileOut:
         size=entry.size,
         modified_at=entry.modified,
         md5=entry.md5,
-        state=entry.state if entry.state in ("uploading", "incomplete") else "complete",
+        state=_STATES.get(entry.state, "complete"),
         valid=verdict.ok,
         problem=problem,
         incomplete=incomplete,
@@ -99,9 +105,9 @@ def _out(entry: preupload.Entry) -> PreuploadFileOut:
 
 @router.get("/files", response_model=list[PreuploadFileOut])
 def list_files(
-    user: UserDep, session: SessionDep, database: DatabaseDep, settings: SettingsDep
+    user: UserDep, session: SessionDep, records: RecordsDep, settings: SettingsDep
 ) -> list[PreuploadFileOut]:
-    return [_out(entry) for entry in preupload.listing(session, database, settings, user.id)]
+    return [_out(entry) for entry in preupload.listing(session, records, settings, user.id)]
 
 
 @router.delete("/files", status_code=204, responses=errors(400, 404, 409))
@@ -111,9 +117,10 @@ def delete_file(
     session: SessionDep,
     database: DatabaseDep,
     settings: SettingsDep,
+    records: RecordsDep,
 ) -> Response:
     with archiving.LOCK:
-        relative = preupload.delete_file(session, settings, user.id, path)
+        relative = preupload.delete_file(session, settings, records, user.id, path)
         session.commit()
         archiving.settle_preupload(database, settings, user.id, relative)
     return Response(status_code=204)

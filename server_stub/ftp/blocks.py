@@ -7,9 +7,10 @@ upload, 20 clients sending a few MiB files one after the other made the
 server allocate and zero ~11 MiB per file; glibc kept the freed memory in its
 arenas, and the resident size rose from ~110 MB to ~230-350 MB
 (``benchmarks/bench_load.py``). Borrowed blocks are reused while uploads
-run; :data:`KEEP_IDLE_BYTES` of idle blocks are kept for the next ones, the
-rest are freed (and, being above malloc's fixed mmap threshold, given back to
-the system at once, see :func:`server_stub.memory.limit_malloc_arenas`).
+run (one pool per FTP server, ``FtpProtocol.blocks``); :data:`KEEP_IDLE_BYTES`
+of idle blocks are kept for the next ones, the rest are freed (and, being
+above malloc's fixed mmap threshold, given back to the system at once, see
+:func:`server_stub.memory.limit_malloc_arenas`).
 
 A block keeps whatever an earlier upload left in it: callers only ever use
 the part they filled themselves.
@@ -67,7 +68,3 @@ class BlockPool:
         with self._lock:
             self._idle.clear()
             self._idle_bytes = 0
-
-
-BLOCKS = BlockPool()
-"""The process-wide pool the FTP data path borrows from."""

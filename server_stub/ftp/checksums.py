@@ -21,7 +21,6 @@ from server_stub.ftp.jail import record_path
 from server_stub.ftp.protocol import (
     FtpProtocol,
 )
-from server_stub.preupload import records
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +61,15 @@ class ChecksumCommands(FtpProtocol):
         assert user_id is not None
         path = record_path(virtual)
         whole = start == 0 and end in (None, stat.st_size)
-        if whole and not records.is_uploading(user_id, path):
-            known = await asyncio.to_thread(
-                records.known_md5, self.database, user_id, path, stat.st_size
-            )
+        if whole and not self.records.is_uploading(user_id, path):
+            known = await asyncio.to_thread(self.records.known_md5, user_id, path, stat.st_size)
             if known:
                 return known, stat.st_size
         async with self.checksums:
             try:
-                return await self.blocking(md5_of_range, real, start, end, self.stop_hashing)  # type: ignore[no-any-return]
+                return await self.blocking(
+                    md5_of_range, real, start, end, self.stop_hashing, self.blocks
+                )
             except HashingStopped:
                 connection.response("421", "Server shutting down.")
                 return None

@@ -8,17 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from server_stub.config import Settings
-from server_stub.db import Database
 from server_stub.ftp.checksums import ChecksumCommands
 from server_stub.ftp.files import FileCommands
 from server_stub.ftp.listings import ListingCommands
 from server_stub.ftp.protocol import (
-    DATA_TIMEOUT,
-    EOF_COMMAND,
-    IDLE_COMMAND,
-    IDLE_TIMEOUT,
-    TOO_LONG_COMMAND,
     Command,
 )
 from server_stub.ftp.session import SessionCommands
@@ -32,16 +25,8 @@ class OmixFtpServer(
 ):
     """The authenticated pre-upload endpoint. Use through ``PreuploadFtpServer``."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        database: Database,
-        *,
-        idle_timeout: float = IDLE_TIMEOUT,
-        data_timeout: float = DATA_TIMEOUT,
-    ) -> None:
-        super().__init__(settings, database, idle_timeout=idle_timeout, data_timeout=data_timeout)
-        commands: dict[str, tuple[Command, bool]] = {
+    def command_table(self) -> dict[str, tuple[Command, bool]]:
+        return {
             # name: (handler, needs login)
             "user": (self.user, False),
             "pass": (self.pass_, False),
@@ -88,12 +73,5 @@ class OmixFtpServer(
             "xmd5": (self.xmd5, True),
             "hash": (self.hash, True),
             "rang": (self.rang, True),
-            EOF_COMMAND: (self._client_left, False),
-            IDLE_COMMAND: (self._idle, False),
-            TOO_LONG_COMMAND: (self._too_long, False),
+            **super().command_table(),
         }
-        self.commands_mapping = {
-            name: self._guard(handler, login, name) for name, (handler, login) in commands.items()
-        }
-
-    # --- plumbing -------------------------------------------------------------------

@@ -5,7 +5,7 @@ received byte is copied three times under the GIL before it reaches a file,
 which starves the hashing thread on a small machine. :class:`DataChannel` is
 an ``asyncio.BufferedProtocol`` instead: the socket (or TLS layer) reads
 straight into one of a few blocks (``settings.ftp_block_size``) borrowed
-from :data:`server_stub.ftp.blocks.BLOCKS`, full blocks are written to disk by
+from the server's :class:`server_stub.ftp.blocks.BlockPool`, full blocks are written to disk by
 a worker thread in order, and reading pauses when all blocks are busy, so
 memory is at most :data:`BLOCKS_PER_UPLOAD` blocks per upload (two while the
 disk keeps up) and TCP flow control slows the sender down when the disk is
@@ -23,13 +23,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from server_stub.ftp.blocks import BLOCKS, BlockPool
+from server_stub.ftp.blocks import BlockPool
 
 BLOCKS_PER_UPLOAD = 3
 
 
 class DataChannel(asyncio.BufferedProtocol):
-    def __init__(self, on_ready: Callable[[DataChannel], None], pool: BlockPool = BLOCKS) -> None:
+    def __init__(self, on_ready: Callable[[DataChannel], None], pool: BlockPool) -> None:
         self._on_ready = on_ready
         self._pool = pool
         self._block_size = 64 * 1024

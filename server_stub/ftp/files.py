@@ -21,7 +21,6 @@ from server_stub.ftp.protocol import (
     FtpProtocol,
     quote,
 )
-from server_stub.preupload import records
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ class FileCommands(FtpProtocol):
             raise
         user_id = self.session(connection).user_id
         assert user_id is not None
-        await asyncio.to_thread(records.forget, self.database, user_id, record_path(virtual))
+        await asyncio.to_thread(self.records.forget, user_id, record_path(virtual))
         connection.response("250", f"{virtual} removed.")
         return True
 
@@ -90,16 +89,14 @@ class FileCommands(FtpProtocol):
         if not await self.blocking(os.path.isfile, real):
             connection.response("550", f"{virtual}: no such file.")
             return True
-        if records.is_uploading(user_id, record_path(virtual)):
+        if self.records.is_uploading(user_id, record_path(virtual)):
             connection.response("450", f"{virtual} is being uploaded right now; try again later.")
             return True
         await self.blocking(os.unlink, real)
         self.resume_cache.forget(real)
         await asyncio.to_thread(self.assemblies.forget, user_id, record_path(virtual))
-        await asyncio.to_thread(records.forget, self.database, user_id, record_path(virtual))
-        await asyncio.to_thread(
-            records.settle, self.database, self.settings, user_id, record_path(virtual)
-        )
+        await asyncio.to_thread(self.records.forget, user_id, record_path(virtual))
+        await asyncio.to_thread(self.records.settle, user_id, record_path(virtual))
         connection.response("250", f"{virtual} deleted.")
         return True
 
@@ -139,40 +136,40 @@ class FileCommands(FtpProtocol):
                 "delete it) before renaming it.",
             )
             return True
-        if records.is_uploading(session.user_id, record_path(old_virtual)):
+        if self.records.is_uploading(session.user_id, record_path(old_virtual)):
             connection.response("450", f"{old_virtual} is being uploaded right now.")
             return True
         await self.blocking(os.rename, old_real, real)
         self.resume_cache.forget(old_real)
         moved = await asyncio.to_thread(
-            records.rename,
-            self.database,
+            self.records.rename,
             session.user_id,
             record_path(old_virtual),
             record_path(virtual),
         )
         for before, after in moved:
             for path in (before, after):
-                await asyncio.to_thread(
-                    records.settle, self.database, self.settings, session.user_id, path
-                )
+                await asyncio.to_thread(self.records.settle, session.user_id, path)
         connection.response("250", f"Renamed to {virtual}.")
         return True
 
-    async def size(self, connection: Connection, rest: str) -> bool:
+    async def _file_stat(self, connection: Connection, rest: str) -> os.stat_result | None:
+        """The stat of a regular file, or ``None`` (550 sent)."""
         virtual, real = self.resolve(connection, rest)
         stat = await self._stat(real)
         if stat is None or not stat_module.S_ISREG(stat.st_mode):
             connection.response("550", f"{virtual}: no such file.")
-        else:
+            return None
+        return stat
+
+    async def size(self, connection: Connection, rest: str) -> bool:
+        stat = await self._file_stat(connection, rest)
+        if stat is not None:
             connection.response("213", str(stat.st_size))
         return True
 
     async def mdtm(self, connection: Connection, rest: str) -> bool:
-        virtual, real = self.resolve(connection, rest)
-        stat = await self._stat(real)
-        if stat is None or not stat_module.S_ISREG(stat.st_mode):
-            connection.response("550", f"{virtual}: no such file.")
-        else:
+        stat = await self._file_stat(connection, rest)
+        if stat is not None:
             connection.response("213", mlsx_time(stat.st_mtime))
         return True

@@ -34,14 +34,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server_stub.ftp.blocks import BLOCKS
+from server_stub.ftp.blocks import BlockPool
 
 READ_BLOCK = 1024 * 1024
 """Reads for hashing files already on disk (hashlib releases the GIL for these)."""
 TRAIL_BLOCK = 1024 * 1024
 """The trailing hasher's reads. 1 MiB hashes as fast as 8 MiB (DESIGN.md section 5);
 8 MiB per running upload was most of the server's memory under load
-(``benchmarks/bench_load.py``). Borrowed from :data:`server_stub.ftp.blocks.BLOCKS`."""
+(``benchmarks/bench_load.py``). Borrowed from the server's
+:class:`server_stub.ftp.blocks.BlockPool`."""
 
 
 class DiskFullError(OSError):
@@ -65,14 +66,16 @@ def md5_of_range(
     start: int = 0,
     end: int | None = None,
     stop_event: threading.Event | None = None,
+    blocks: BlockPool | None = None,
 ) -> tuple[str, int]:
     """MD5 of bytes ``[start, end)`` of a file (``end`` defaults to its size).
 
     Returns the hex digest and the end actually used. Blocking: call it in a
-    thread. Setting ``stop_event`` makes it give up (``HashingStopped``).
+    thread. Setting ``stop_event`` makes it give up (``HashingStopped``). The
+    read buffer is borrowed from ``blocks`` when given.
     """
     digest = hashlib.md5()
-    buffer = BLOCKS.take(READ_BLOCK)
+    buffer = blocks.take(READ_BLOCK) if blocks is not None else bytearray(READ_BLOCK)
     view = memoryview(buffer)
     try:
         with open(path, "rb", buffering=0) as handle:
@@ -90,7 +93,8 @@ def md5_of_range(
                 position += count
     finally:
         view.release()
-        BLOCKS.give(buffer)
+        if blocks is not None:
+            blocks.give(buffer)
     return digest.hexdigest(), max(position, start)
 
 
@@ -158,9 +162,11 @@ class TrailingHasher(threading.Thread):
         digest: Any,
         position: int,
         loop: asyncio.AbstractEventLoop,
+        blocks: BlockPool,
         block: int = TRAIL_BLOCK,
     ) -> None:
         super().__init__(name=f"md5:{path.name}", daemon=True)
+        self.blocks = blocks
         self.path = path
         self.digest = digest
         self.position = position
@@ -206,7 +212,7 @@ class TrailingHasher(threading.Thread):
             pass
 
     def run(self) -> None:
-        buffer = BLOCKS.take(self._block)
+        buffer = self.blocks.take(self._block)
         view = memoryview(buffer)
         try:
             with open(self.path, "rb", buffering=0) as handle:
@@ -239,7 +245,7 @@ class TrailingHasher(threading.Thread):
             self._settle(None)
         finally:
             view.release()
-            BLOCKS.give(buffer)
+            self.blocks.give(buffer)
 
 
 class HashingUpload:
@@ -249,8 +255,12 @@ class HashingUpload:
     from the event loop.
     """
 
-    def __init__(self, path: Path, executor: Executor, cache: ResumeCache) -> None:
+    def __init__(
+        self, path: Path, executor: Executor, cache: ResumeCache, blocks: BlockPool | None = None
+    ) -> None:
         self.path = path
+        self.blocks = blocks if blocks is not None else BlockPool()
+        """Where the trailing hasher borrows its block (the server's pool)."""
         self._executor = executor
         self._cache = cache
         self._fd: int | None = None
@@ -269,12 +279,13 @@ class HashingUpload:
         Raises ``ValueError`` if the offset is past the end of the file.
         """
         loop = asyncio.get_running_loop()
-        start, digest = await self._run(self._open_blocking, offset or 0, append)
+        opened: tuple[int, Any] = await self._run(self._open_blocking, offset or 0, append)
+        start, digest = opened
         if digest is None:
             digest, position = hashlib.md5(), 0
         else:
             position = start
-        self.hasher = TrailingHasher(self.path, digest, position, loop)
+        self.hasher = TrailingHasher(self.path, digest, position, loop, self.blocks)
         self.hasher.advance(start)
         self.hasher.start()
         return start

@@ -72,17 +72,6 @@ def _split_list_args(rest: str) -> str:
     return " ".join(words).strip()
 
 
-def _parse_range(text: str) -> tuple[int, int | None]:
-    """``10-20``, ``10 20`` or ``10-`` → (start, end or None)."""
-    text = text.strip().replace(" ", "-", 1)
-    start_text, _, end_text = text.partition("-")
-    start = int(start_text)
-    end = int(end_text) if end_text.strip() else None
-    if start < 0 or (end is not None and end < start):
-        raise ValueError(text)
-    return start, end
-
-
 class ListingCommands(FtpProtocol):
     """Folder listings over the data connection, facts over the control connection."""
 
@@ -121,12 +110,9 @@ class ListingCommands(FtpProtocol):
         return True
 
     async def _send(self, connection: Connection, payload: bytes) -> bool:
-        try:
-            stream = await self._data_stream(connection)
-        except TimeoutError:
-            connection.response("425", "Cannot open data connection.")
+        stream = await self._accept_data(connection)
+        if stream is None:
             return True
-        stream = self._take_data_stream(connection)
         try:
             await stream.write(payload)
         except (ConnectionError, ssl.SSLError):

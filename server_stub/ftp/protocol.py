@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import aioftp
 from aioftp.common import Connection, StreamIO
@@ -43,16 +43,20 @@ from aioftp.common import Connection, StreamIO
 from server_stub.accounts import password_session_valid
 from server_stub.config import Settings
 from server_stub.db import Database
+from server_stub.ftp.blocks import BlockPool
 from server_stub.ftp.datachannel import DataChannel
 from server_stub.ftp.hashing_io import (
     ResumeCache,
     is_disk_full,
 )
-from server_stub.ftp.jail import JailError, normalize, real_path
+from server_stub.ftp.hooks import UploadRecords
+from server_stub.ftp.jail import ROOT, JailError, normalize, real_path
 from server_stub.ftp.segments import Assemblies, Segment
 from server_stub.ftp.tls import data_context, server_context
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 IDLE_TIMEOUT = 900.0
 """Seconds a logged-in control connection may stay silent with no transfer running."""
@@ -147,6 +151,7 @@ class FtpProtocol(aioftp.Server):
         self,
         settings: Settings,
         database: Database,
+        records: UploadRecords,
         *,
         idle_timeout: float = IDLE_TIMEOUT,
         data_timeout: float = DATA_TIMEOUT,
@@ -161,6 +166,7 @@ class FtpProtocol(aioftp.Server):
         )
         self.settings = settings
         self.database = database
+        self.records = records
         self.tls = server_context(settings)
         self.data_tls = data_context(settings)
         self.command_idle_timeout = idle_timeout
@@ -168,7 +174,9 @@ class FtpProtocol(aioftp.Server):
         self.checksums = asyncio.Semaphore(max(1, settings.checksum_concurrency))
         self.io = ThreadPoolExecutor(32, thread_name_prefix="omix-ftp-io")
         self.resume_cache = ResumeCache()
-        self.assemblies = Assemblies(settings.segments_root)
+        self.blocks = BlockPool()
+        """The transfer blocks of this server's uploads and checksums."""
+        self.assemblies = Assemblies(settings.segments_root, self.blocks)
         self.closing = False
         self.stop_hashing = threading.Event()
         self.finishing: set[asyncio.Task[Any]] = set()
@@ -176,6 +184,22 @@ class FtpProtocol(aioftp.Server):
         self.writer_ids = itertools.count(1)
         """Numbers the segment writers of this server (log lines, journal owners)."""
         self.quiet_disconnects = QuietDisconnects()
+        self.commands_mapping = {
+            name: self._guard(handler, login, name)
+            for name, (handler, login) in self.command_table().items()
+        }
+
+    def command_table(self) -> dict[str, tuple[Command, bool]]:
+        """Every command: ``name: (handler, needs login)``; subclasses add theirs.
+
+        Here only the pseudo-commands :meth:`parse_command` returns for the end
+        of the stream, an idle timeout and an overlong line.
+        """
+        return {
+            EOF_COMMAND: (self._client_left, False),
+            IDLE_COMMAND: (self._idle, False),
+            TOO_LONG_COMMAND: (self._too_long, False),
+        }
 
     async def start(self, host: str | None = None, port: int = 0, **kwargs: Any) -> None:
         logging.getLogger("aioftp.server").addFilter(self.quiet_disconnects)
@@ -248,7 +272,8 @@ class FtpProtocol(aioftp.Server):
         virtual = normalize(connection.current_directory, given)
         return virtual, real_path(session.home, virtual)
 
-    async def blocking(self, function: Callable[..., Any], *args: Any) -> Any:
+    async def blocking(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in the server's file I/O threads."""
         return await asyncio.get_running_loop().run_in_executor(self.io, function, *args)
 
     async def write_response(
@@ -324,6 +349,15 @@ class FtpProtocol(aioftp.Server):
             asyncio.shield(connection.future.data_connection), self.wait_future_timeout
         )
 
+    async def _accept_data(self, connection: Connection) -> Any:
+        """The data connection of this transfer, or ``None`` (425 sent) if none came."""
+        try:
+            await self._data_stream(connection)
+        except TimeoutError:
+            connection.response("425", "Cannot open data connection.")
+            return None
+        return self._take_data_stream(connection)
+
     def _take_data_stream(self, connection: Connection) -> Any:
         stream = connection.data_connection
         del connection.data_connection
@@ -342,6 +376,30 @@ class FtpProtocol(aioftp.Server):
     async def greeting(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         self.session(connection)
         return await super().greeting(connection, rest)
+
+    def _waiting_for_password(self, connection: Connection, send_user: str) -> str | None:
+        """The name USER gave, taken for this PASS; ``None`` (answered 503) when out of order."""
+        session = self.session(connection)
+        if session.user_id is not None:
+            connection.response("503", "Already logged in.")
+            return None
+        if session.pending_email is None:
+            connection.response("503", send_user)
+            return None
+        name, session.pending_email = session.pending_email, None
+        return name
+
+    def _log_in(
+        self, connection: Connection, user_id: int, login: str, home: Path, welcome: str
+    ) -> FtpSession:
+        """PASS succeeded: the session and aioftp's connection both know who this is."""
+        session = self.session(connection)
+        session.user_id, session.email, session.home = user_id, login, home
+        connection.user = aioftp.User(login=login, base_path=home)
+        connection.logged = True
+        connection.current_directory = ROOT
+        connection.response("230", welcome)
+        return session
 
     def _still_signed_in(self, session: FtpSession) -> bool:
         """False once the account's password changed or it signed out after PASS."""
@@ -377,7 +435,7 @@ class FtpProtocol(aioftp.Server):
             seen.add(port)
             try:
                 server = await loop.create_server(
-                    lambda: DataChannel(ready),
+                    lambda: DataChannel(ready, self.blocks),
                     connection.server_host,
                     port,
                     ssl=context,
@@ -405,6 +463,6 @@ class FtpProtocol(aioftp.Server):
 
     async def _stat(self, real: Path) -> os.stat_result | None:
         try:
-            return await self.blocking(os.stat, real)  # type: ignore[no-any-return]
+            return await self.blocking(os.stat, real)
         except (FileNotFoundError, NotADirectoryError):
             return None

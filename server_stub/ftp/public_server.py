@@ -21,18 +21,19 @@ A RETR from the first byte counts as one download of the data file.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import aioftp
 from aioftp.common import Connection
 
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.ftp.commands import OmixFtpServer
-from server_stub.ftp.jail import ROOT, normalize, real_path
+from server_stub.ftp.endpoint import FtpEndpoint
+from server_stub.ftp.hooks import DownloadCounted, NoRecords
+from server_stub.ftp.jail import normalize, real_path
 from server_stub.ftp.protocol import Command
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,9 @@ class AnonymousFtpServer(OmixFtpServer):
 
     read_only = True
 
-    def __init__(self, settings: Settings, database: Database) -> None:
-        super().__init__(settings, database)
+    def __init__(self, settings: Settings, database: Database, count: DownloadCounted) -> None:
+        super().__init__(settings, database, NoRecords())
+        self.count = count
         self.welcome_message = WELCOME
         self.root = settings.public_root
         self.counting: set[asyncio.Task[Any]] = set()
@@ -169,21 +171,9 @@ class AnonymousFtpServer(OmixFtpServer):
         return True
 
     async def pass_(self, connection: Connection, rest: str) -> bool:
-        session = self.session(connection)
-        if session.user_id is not None:
-            connection.response("503", "Already logged in.")
-            return True
-        if session.pending_email is None:
-            connection.response("503", "Send USER anonymous first.")
-            return True
-        session.pending_email = None
-        session.user_id = ANONYMOUS_ID
-        session.email = "anonymous"
-        session.home = self.root
-        connection.user = aioftp.User(login="anonymous", base_path=self.root)
-        connection.logged = True
-        connection.current_directory = ROOT
-        connection.response("230", "Logged in: released open-access data, read-only.")
+        if self._waiting_for_password(connection, "Send USER anonymous first.") is not None:
+            welcome = "Logged in: released open-access data, read-only."
+            self._log_in(connection, ANONYMOUS_ID, "anonymous", self.root, welcome)
         return True
 
     # --- read-only -------------------------------------------------------------------
@@ -212,46 +202,30 @@ class AnonymousFtpServer(OmixFtpServer):
         return await super()._send_file(connection, virtual, real, offset)
 
     def _count(self, file_id: str) -> None:
-        from server_stub.release.public_tree import count_download
-
         try:
-            with self.database.session() as session:
-                count_download(session, file_id)
+            self.count(file_id)
         except Exception:
             log.exception("could not count the download of %s", file_id)
 
 
-class PublicFtpServer:
+class PublicFtpServer(FtpEndpoint[AnonymousFtpServer]):
     """What the runner starts and stops: the anonymous listener."""
 
-    def __init__(self, settings: Settings, database: Database) -> None:
-        self.settings = settings
+    name = "public FTP"
+
+    def __init__(self, settings: Settings, database: Database, count: DownloadCounted) -> None:
+        super().__init__(settings)
         self.database = database
-        self.ftp: AnonymousFtpServer | None = None
+        self.count = count
 
-    @property
-    def port(self) -> int:
-        assert self.ftp is not None
-        return int(self.ftp.server_port)
+    def build(self) -> AnonymousFtpServer:
+        return AnonymousFtpServer(self.settings, self.database, self.count)
 
-    async def start(self) -> None:
-        settings = self.settings
-        folder = settings.public_root / "OMIX"
-        await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-        ftp = AnonymousFtpServer(settings, self.database)
-        await ftp.start(settings.host, settings.public_ftp_port, reuse_address=True)
-        self.ftp = ftp
+    def folder(self) -> Path:
+        return self.settings.public_root / "OMIX"
 
-    async def close(self) -> None:
-        ftp, self.ftp = self.ftp, None
-        if ftp is None:
-            return
-        ftp.closing = True
-        try:
-            await asyncio.wait_for(ftp.close(), timeout=10)
-        except TimeoutError:
-            log.warning("public FTP connections did not close in time")
-        if ftp.counting:
-            with contextlib.suppress(Exception):
-                await asyncio.wait(set(ftp.counting), timeout=5)
-        ftp.io.shutdown(wait=False, cancel_futures=True)
+    def bind_port(self) -> int:
+        return self.settings.public_ftp_port
+
+    def pending(self, ftp: AnonymousFtpServer) -> Collection[asyncio.Future[Any]]:
+        return ftp.counting

@@ -20,7 +20,6 @@ from server_stub.ftp.jail import record_path
 from server_stub.ftp.protocol import FtpProtocol
 from server_stub.ftp.segments import Assembly, Segment, SegmentError, SegmentWriter
 from server_stub.models import Interruption
-from server_stub.preupload import records
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ class SegmentCommands(FtpProtocol):
             self.assemblies.done_with(user_id)
             await asyncio.to_thread(assembly.release, writer.writer, False)
             if not assembly.sending:
-                records.release_upload(user_id, record_path(virtual))
+                self.records.release_upload(user_id, record_path(virtual))
             connection.response("425", "Cannot open data connection.")
             return
         stream = self._take_data_stream(connection)
@@ -90,7 +89,9 @@ class SegmentCommands(FtpProtocol):
     ) -> tuple[Assembly, SegmentWriter] | None:
         """Claim the segment before the 150, so a refusal is a clear reply, not a cut."""
         path = record_path(virtual)
-        if records.is_uploading(user_id, path) and not self.assemblies.is_assembling(user_id, path):
+        if self.records.is_uploading(user_id, path) and not self.assemblies.is_assembling(
+            user_id, path
+        ):
             connection.response(
                 "450", f"{virtual} is being uploaded by another connection; try again later."
             )
@@ -112,10 +113,8 @@ class SegmentCommands(FtpProtocol):
             connection.response(error.code, str(error))
             return None
         if len(assembly.active) == 1:  # the first segment in flight marks the file busy
-            records.claim_upload(user_id, path)  # DELE and RNTO wait while any is sent
-            await asyncio.to_thread(
-                records.begin_upload, self.database, user_id, path, assembly.stored_bytes
-            )
+            self.records.claim_upload(user_id, path)  # DELE and RNTO wait while any is sent
+            await asyncio.to_thread(self.records.begin_upload, user_id, path, assembly.stored_bytes)
         return assembly, SegmentWriter(assembly, writer_id, segment, fd)
 
     async def _receive_segment(
@@ -141,7 +140,7 @@ class SegmentCommands(FtpProtocol):
         stored = problem is None and writer.complete
         completed = await asyncio.to_thread(assembly.release, writer.writer, stored)
         if not assembly.sending:
-            records.release_upload(user_id, path)
+            self.records.release_upload(user_id, path)
         if completed:
             await self._segments_complete(connection, user_id, virtual, path, assembly)
             return
@@ -168,8 +167,7 @@ class SegmentCommands(FtpProtocol):
         if problem is not None and not assembly.sending:
             # nobody sends now: the listing says incomplete until the client resumes
             await asyncio.to_thread(
-                records.end_upload,
-                self.database,
+                self.records.end_upload,
                 user_id,
                 path,
                 assembly.stored_bytes,
@@ -195,11 +193,9 @@ class SegmentCommands(FtpProtocol):
             connection.response("451", f"{virtual}: every byte is in, MD5 not finished.")
             return
         md5 = str(digest.hexdigest())
-        await asyncio.to_thread(
-            records.end_upload, self.database, user_id, path, assembly.total, md5
-        )
+        await asyncio.to_thread(self.records.end_upload, user_id, path, assembly.total, md5)
         self.assemblies.finished(user_id, path)
-        await asyncio.to_thread(records.settle, self.database, self.settings, user_id, path)
+        await asyncio.to_thread(self.records.settle, user_id, path)
         connection.response(
             "226", f"Transfer complete: {virtual}, {assembly.total} bytes, MD5 {md5}."
         )

@@ -34,6 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from server_stub.ftp.blocks import BlockPool
 from server_stub.ftp.hashing_io import DiskFullError, TrailingHasher, is_disk_full
 
 FEATURE = "SEGM"
@@ -235,8 +236,9 @@ def journal_path(root: Path, user_id: int, path: str) -> Path:
 class Assemblies:
     """Every file being assembled in this server, and the per-account limits."""
 
-    def __init__(self, journal_root: Path) -> None:
+    def __init__(self, journal_root: Path, blocks: BlockPool) -> None:
         self._root = journal_root
+        self.blocks = blocks
         self._files: dict[tuple[int, str], Assembly] = {}
         self._per_account: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -296,7 +298,7 @@ class Assemblies:
             path=path, real=real, journal=journal, total=total, stored=_merge(stored)
         )
         assembly.save_journal()
-        assembly.hasher = TrailingHasher(real, hashlib.md5(), 0, loop)
+        assembly.hasher = TrailingHasher(real, hashlib.md5(), 0, loop, self.blocks)
         assembly.hasher.start()
         assembly.hasher.advance(assembly.contiguous())
         return assembly

@@ -8,12 +8,11 @@ import asyncio
 import logging
 from pathlib import PurePosixPath
 
-import aioftp
 from aioftp.common import Connection
 
 from server_stub.accounts import authenticate
 from server_stub.errors import ApiError
-from server_stub.ftp.jail import ROOT, home_folder
+from server_stub.ftp.jail import home_folder
 from server_stub.ftp.protocol import (
     FAILED_LOGIN_DELAY,
     FtpProtocol,
@@ -61,14 +60,9 @@ class SessionCommands(FtpProtocol):
             return account.id, account.email
 
     async def pass_(self, connection: Connection, rest: str) -> bool:
-        session = self.session(connection)
-        if session.user_id is not None:
-            connection.response("503", "Already logged in.")
+        email = self._waiting_for_password(connection, "Send USER with your account email first.")
+        if email is None:
             return True
-        if session.pending_email is None:
-            connection.response("503", "Send USER with your account email first.")
-            return True
-        email, session.pending_email = session.pending_email, None
         address = str(connection.client_host)
         user_id, detail = await asyncio.to_thread(self._check_password, email, rest, address)
         if user_id is None:
@@ -77,12 +71,10 @@ class SessionCommands(FtpProtocol):
             return True
         home = home_folder(self.settings.preupload_root, user_id)
         await asyncio.to_thread(home.mkdir, parents=True, exist_ok=True)
-        session.user_id, session.email, session.home = user_id, detail, home
+        session = self._log_in(
+            connection, user_id, detail, home, "Logged in. This is your pre-upload folder."
+        )
         session.signed_in_at = utcnow()
-        connection.user = aioftp.User(login=detail, base_path=home)
-        connection.logged = True
-        connection.current_directory = ROOT
-        connection.response("230", "Logged in. This is your pre-upload folder.")
         return True
 
     # --- TLS -------------------------------------------------------------------------

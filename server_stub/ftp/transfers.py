@@ -27,7 +27,6 @@ from server_stub.ftp.protocol import (
 )
 from server_stub.ftp.segment_commands import SegmentCommands
 from server_stub.models import Interruption
-from server_stub.preupload import records
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ class TransferCommands(SegmentCommands):
             connection.response("554", self._past_end(virtual, offset, current))
             return True
         path = record_path(virtual)
-        if not records.claim_upload(session.user_id, path):
+        if not self.records.claim_upload(session.user_id, path):
             connection.response(
                 "450", f"{virtual} is being uploaded by another connection; try again later."
             )
@@ -127,13 +126,10 @@ class TransferCommands(SegmentCommands):
     ) -> bool:
         path = record_path(virtual)
         try:
-            try:
-                await self._data_stream(connection)
-            except TimeoutError:
-                connection.response("425", "Cannot open data connection.")
+            stream = await self._accept_data(connection)
+            if stream is None:
                 return True
-            stream = self._take_data_stream(connection)
-            upload = HashingUpload(real, self.io, self.resume_cache)
+            upload = HashingUpload(real, self.io, self.resume_cache, self.blocks)
             problem: BaseException | None = None
             finish: asyncio.Task[tuple[int, str | None]] | None = None
             try:
@@ -142,7 +138,7 @@ class TransferCommands(SegmentCommands):
                 except ValueError as error:
                     connection.response("554", self._past_end(virtual, offset, int(str(error))))
                     return True
-                await asyncio.to_thread(records.begin_upload, self.database, user_id, path, start)
+                await asyncio.to_thread(self.records.begin_upload, user_id, path, start)
                 try:
                     await self._pump(stream, upload)
                 except (ConnectionError, TimeoutError, ssl.SSLError, OSError) as error:
@@ -182,7 +178,7 @@ class TransferCommands(SegmentCommands):
             connection.response("226", "ABOR successful.")
             return True
         finally:
-            records.release_upload(user_id, path)
+            self.records.release_upload(user_id, path)
 
     async def _pump(self, stream: DataChannel, upload: HashingUpload) -> None:
         """Receive whole blocks on the loop; a worker thread writes them in order."""
@@ -202,10 +198,10 @@ class TransferCommands(SegmentCommands):
             upload.abandon()
             md5 = None
         await asyncio.to_thread(
-            records.end_upload, self.database, user_id, path, upload.size, md5, interruption
+            self.records.end_upload, user_id, path, upload.size, md5, interruption
         )
         if md5 is not None and interruption is None:
-            await asyncio.to_thread(records.settle, self.database, self.settings, user_id, path)
+            await asyncio.to_thread(self.records.settle, user_id, path)
         return upload.size, md5
 
     async def retr(self, connection: Connection, rest: str | PurePosixPath) -> bool:
@@ -228,12 +224,9 @@ class TransferCommands(SegmentCommands):
     async def _send_file(
         self, connection: Connection, virtual: PurePosixPath, real: Path, offset: int
     ) -> bool:
-        try:
-            await self._data_stream(connection)
-        except TimeoutError:
-            connection.response("425", "Cannot open data connection.")
+        stream = await self._accept_data(connection)
+        if stream is None:
             return True
-        stream = self._take_data_stream(connection)
         try:
             handle = await self.blocking(open, real, "rb")
         except BaseException:

@@ -9,7 +9,6 @@ user's own folder: no ``..``, no absolute paths, no NUL, no symlinks.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import stat
@@ -23,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from omix_wire.naming import MAX_NAME_LENGTH, NameVerdict, check_name, check_path
 from server_stub.config import Settings
-from server_stub.db import Database
 from server_stub.errors import ApiError
 from server_stub.models import DataFile, Dataset, FileStatus, PreuploadFile, UploadState
+from server_stub.preupload.records import PreuploadRecords
 
 log = logging.getLogger(__name__)
 
@@ -152,20 +151,11 @@ def walk(home: Path) -> Iterator[tuple[str, os.stat_result]]:
                 yield relative, info
 
 
-def _scan_home_hook(database: Database, settings: Settings, user_id: int) -> None:
-    """Let the FTP side reconcile its rows with the disk first, when it offers that."""
-    try:
-        module = importlib.import_module("server_stub.ftp")
-    except ImportError:  # pragma: no cover - the package always exists
-        return
-    scan_home = getattr(module, "scan_home", None)
-    if callable(scan_home):
-        scan_home(database, settings, user_id)
-
-
-def listing(session: Session, database: Database, settings: Settings, user_id: int) -> list[Entry]:
-    """The user's pre-upload files, sorted by path."""
-    _scan_home_hook(database, settings, user_id)
+def listing(
+    session: Session, records: PreuploadRecords, settings: Settings, user_id: int
+) -> list[Entry]:
+    """The user's pre-upload files, sorted by path (the rows reconciled with the disk first)."""
+    records.scan_home(user_id)
     rows = {
         row.path: row
         for row in session.scalars(select(PreuploadFile).where(PreuploadFile.user_id == user_id))
@@ -216,30 +206,6 @@ def upload_row(session: Session, user_id: int, path: str) -> PreuploadFile | Non
     )
 
 
-STALE_UPLOAD = 15 * 60
-"""An "uploading" file untouched this many seconds is a dead transfer, not a live one."""
-
-
-def is_receiving(row: PreuploadFile | None, info: os.stat_result, user_id: int, path: str) -> bool:
-    """True while the FTP server is writing this file."""
-    live = _ftp_is_uploading(user_id, path)
-    if live is not None:
-        return live
-    if row is None or row.state != UploadState.UPLOADING:
-        return False
-    return datetime.now(UTC).timestamp() - info.st_mtime < STALE_UPLOAD
-
-
-def _ftp_is_uploading(user_id: int, path: str) -> bool | None:
-    """The FTP server's own knowledge (same process), when it offers it."""
-    try:
-        records = importlib.import_module("server_stub.preupload.records")
-    except ImportError:
-        return None
-    check = getattr(records, "is_uploading", None)
-    return bool(check(user_id, path)) if callable(check) else None
-
-
 def not_found(path: str, field: str | None = "path") -> ApiError:
     return ApiError(
         404,
@@ -251,7 +217,9 @@ def not_found(path: str, field: str | None = "path") -> ApiError:
     )
 
 
-def delete_file(session: Session, settings: Settings, user_id: int, path: str) -> str:
+def delete_file(
+    session: Session, settings: Settings, records: PreuploadRecords, user_id: int, path: str
+) -> str:
     """Remove one pre-uploaded file and its row; returns the canonical path."""
     relative = clean_relative(path)
     target = resolve(settings, user_id, relative)
@@ -262,7 +230,7 @@ def delete_file(session: Session, settings: Settings, user_id: int, path: str) -
     if not stat.S_ISREG(info.st_mode):
         raise not_found(relative)
     row = upload_row(session, user_id, relative)
-    if is_receiving(row, info, user_id, relative):
+    if records.is_uploading(user_id, relative):
         raise ApiError(
             409,
             "upload_in_progress",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server_stub.ftp.blocks import BLOCKS, BlockPool
+from server_stub.ftp.blocks import BlockPool
 from server_stub.ftp.datachannel import BLOCKS_PER_UPLOAD, DataChannel
 from server_stub.ftp.hashing_io import HashingUpload, ResumeCache
 
@@ -122,15 +122,16 @@ async def test_a_block_being_written_when_the_transfer_is_cancelled_goes_back_af
 
 
 async def test_the_trailing_hasher_gives_its_block_back(tmp_path: Path) -> None:
-    before = BLOCKS.borrowed
+    blocks = BlockPool()
+    before = blocks.borrowed
     with ThreadPoolExecutor(2) as executor:
-        upload = HashingUpload(tmp_path / "a.bin", executor, ResumeCache())
+        upload = HashingUpload(tmp_path / "a.bin", executor, ResumeCache(), blocks)
         await upload.open(0, False)
         await asyncio.to_thread(upload.write_block, b"z" * 3000)
         md5 = await upload.finish()
     assert md5 == hashlib.md5(b"z" * 3000).hexdigest()
     for _attempt in range(200):  # the thread returns it just after settling: bounded 2 s
-        if BLOCKS.borrowed == before:
+        if blocks.borrowed == before:
             break
         await asyncio.sleep(0.01)
-    assert BLOCKS.borrowed == before
+    assert blocks.borrowed == before
