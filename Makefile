@@ -54,6 +54,8 @@ server: system-deps $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict omix_desktop/transfer omix_desktop/api
+	$(BIN)/mypy --strict server_stub omix_wire
 
 test-sqlite: $(STAMP) compile-catalogs
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest

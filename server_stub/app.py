@@ -18,6 +18,7 @@ from server_stub.api import (
     preupload,
     public,
     reference,
+    responses,
     review_links,
     uploads,
 )
@@ -44,6 +45,7 @@ def create_app(settings: Settings, database: Database, records: PreuploadRecords
     app.state.settings = settings
     app.state.db = database
     app.state.records = records
+    responses.install(app)  # the schema shows our error bodies, not FastAPI's own
     install_error_handlers(app)
 
     api = APIRouter(prefix=API_PREFIX)

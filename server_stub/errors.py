@@ -14,8 +14,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server_stub.api import responses
-
 
 class ApiError(Exception):
     """Raised anywhere in request handling; rendered as the JSON error body."""
@@ -72,8 +70,6 @@ VALIDATION_CODES = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    responses.install(app)  # the schema shows these bodies, not FastAPI's own
-
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}

@@ -85,7 +85,8 @@ def malloc_stats() -> dict[str, int]:
         return {}
     function.restype = _MallInfo2
     info = function()
-    return {name: int(getattr(info, name)) for name, _type in _MallInfo2._fields_}
+    names = [field[0] for field in _MallInfo2._fields_]
+    return {name: int(getattr(info, name)) for name in names}
 
 
 def memory_report() -> str:

@@ -7,8 +7,9 @@ run (required, MD5, release date, data type) and the builders that turn a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, field_validator
 from pydantic_core import PydanticCustomError
@@ -353,7 +354,7 @@ def dataset_out(dataset: Dataset) -> DatasetOut:
 
 # --- endpoints ------------------------------------------------------------------
 
-SORT_KEYS = {
+SORT_KEYS: dict[str, Callable[[Dataset], Any]] = {
     "accession": lambda d: d.accession or "",
     "title": lambda d: d.title.casefold(),
     "organism": lambda d: d.organism.casefold(),

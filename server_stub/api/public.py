@@ -163,11 +163,15 @@ class JsonLdResponse(JSONResponse):
     media_type = "application/ld+json"
 
 
+JSONLD_OK: dict[int | str, dict[str, Any]] = {
+    200: {"content": {JsonLdResponse.media_type: {"schema": {"type": "object"}}}}
+}
+
+
 @router.get(
     "/datasets/{accession}/jsonld",
     response_class=JsonLdResponse,
-    responses={200: {"content": {JsonLdResponse.media_type: {"schema": {"type": "object"}}}}}
-    | errors(404),
+    responses=JSONLD_OK | errors(404),
 )
 def get_jsonld(
     accession: str, request: Request, session: SessionDep, settings: SettingsDep

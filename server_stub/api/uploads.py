@@ -17,7 +17,7 @@ import secrets
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
@@ -34,12 +34,20 @@ from server_stub.db import Database
 from server_stub.errors import ApiError
 from server_stub.models import OnlineUpload
 
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
+
 try:  # python-multipart >= 0.0.13
     from python_multipart.exceptions import MultipartParseError
     from python_multipart.multipart import MultipartParser, parse_options_header
 except ImportError:  # pragma: no cover - older python-multipart
-    from multipart.exceptions import MultipartParseError  # type: ignore[no-redef]
-    from multipart.multipart import MultipartParser, parse_options_header  # type: ignore[no-redef]
+    from multipart.exceptions import (  # type: ignore[no-redef,import-untyped]
+        MultipartParseError,
+    )
+    from multipart.multipart import (  # type: ignore[no-redef,import-untyped]
+        MultipartParser,
+        parse_options_header,
+    )
 
 router = APIRouter(prefix="/uploads", tags=["uploads"], responses=SIGNED_IN)
 
@@ -169,7 +177,7 @@ class _MultipartFile:
         self._value = b""
         self._header_bytes = 0
 
-    def callbacks(self) -> dict[str, Any]:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self._part_begin,
             "on_header_field": self._header_field,

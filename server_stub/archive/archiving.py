@@ -33,8 +33,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from omix_wire.files import check_size
@@ -214,7 +215,7 @@ def claim_preupload(
                 PreuploadFile.id == row.id, PreuploadFile.state == UploadState.COMPLETE
             )
         )
-        if taken.rowcount != 1:  # an upload to the path started meanwhile
+        if cast(CursorResult[Any], taken).rowcount != 1:  # an upload started meanwhile
             file.checking_reason = CheckingReason.STILL_UPLOADING
             return
     batch.move(source, archive_path(settings, file))

@@ -103,7 +103,7 @@ class SearchPage:
         return max(1, -(-self.total // self.size))
 
 
-def released() -> Select[tuple[Dataset]]:
+def released() -> Select[Dataset]:
     return select(Dataset).where(Dataset.released_at.is_not(None))
 
 
@@ -125,7 +125,7 @@ def _ordering(sort: SortKey, order: SortOrder) -> tuple[Any, ...]:
     return (column.asc(), Dataset.id.asc())
 
 
-def _released_ids() -> Select[tuple[int]]:
+def _released_ids() -> Select[int]:
     return select(Dataset.id).where(Dataset.released_at.is_not(None))
 
 
@@ -268,7 +268,7 @@ def statistics(session: Session) -> Statistics:
             )
         ).one()
     )
-    url = str(session.get_bind().url)
+    url = str(session.get_bind().engine.url)
     with _cache_lock:
         cached = _cache.get(url)
     if cached is not None and cached[0] == version:

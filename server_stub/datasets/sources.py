@@ -33,16 +33,27 @@ from server_stub.preupload import area as preupload
 
 
 class SourceSpec(Protocol):
-    source: str
-    path: str | None
-    upload: str | None
+    """Where one file comes from, as a request gives it (read only)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def path(self) -> str | None: ...
+    @property
+    def upload(self) -> str | None: ...
 
 
 class FileSpec(SourceSpec, Protocol):
-    title: str
-    samples: int
-    md5: str
-    data_type: str
+    """One file of a request: its source and its description."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def samples(self) -> int: ...
+    @property
+    def md5(self) -> str: ...
+    @property
+    def data_type(self) -> str: ...
 
 
 @dataclass
