@@ -328,6 +328,14 @@ def local_md5s(context: AppContext) -> dict[str, str]:
     return {str(item.remote_path): item.md5 for item in queue.items() if item.md5}
 
 
+def local_uploads(context: AppContext) -> list[tuple[str, int, str]]:
+    """(path on the server, size, MD5) of each upload whose MD5 this computer computed."""
+    queue = context.uploads.queue if context.uploads is not None else None
+    if queue is None:
+        return []
+    return [(str(item.remote_path), item.size, item.md5) for item in queue.items() if item.md5]
+
+
 def speed_schedule(text: str) -> SpeedSchedule | None:
     """The saved timetable, or None (a fixed limit) when empty or unreadable."""
     try:

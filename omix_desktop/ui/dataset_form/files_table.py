@@ -13,15 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from omix_desktop.i18n.errors import name_problem_message
+from omix_desktop.i18n.errors import fill, name_problem_message
 from omix_desktop.i18n.format import format_size
 from omix_desktop.i18n.translator import Translator
 from omix_wire.md5 import normalize_md5
 
 COLUMNS = ("use", "path", "size", "title", "samples", "data_type", "md5", "note")
 EDITABLE = {"title", "samples", "data_type", "md5"}
+ERROR_COLOR = QColor("#b00020")
 
 
 @dataclass
@@ -41,11 +43,19 @@ class FileEntry:
     data_type: str = ""
     md5: str = ""
     md5_from_engine: bool = False
+    computed_md5: str = ""
+    """The MD5 this computer computed for the file before uploading it ("" if unknown)."""
     local: str = ""
     """Set for a file sent online (HTTPS) at submission: its path on this computer."""
 
     def draft(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def md5_contradicted(entry: FileEntry) -> bool:
+    """A well-formed typed MD5 that is not the one this computer computed."""
+    typed = normalize_md5(entry.md5)
+    return bool(entry.computed_md5 and typed and typed != entry.computed_md5.lower())
 
 
 class FilesTable(QTableWidget):
@@ -77,8 +87,10 @@ class FilesTable(QTableWidget):
             entry.uploading = item.state == "uploading"
             entry.incomplete = item.incomplete.code if item.incomplete else ""
             entry.problem = item.problem.model_dump() if item.problem else None
-            if not entry.md5 and item.path in engine_md5:
-                entry.md5, entry.md5_from_engine = engine_md5[item.path], True
+            if item.path in engine_md5:
+                entry.computed_md5 = engine_md5[item.path]
+                if not entry.md5:
+                    entry.md5, entry.md5_from_engine = engine_md5[item.path], True
             if not entry.title:
                 entry.title = item.name
             self.entries[item.path] = entry
@@ -108,7 +120,7 @@ class FilesTable(QTableWidget):
             True,
             True,
         )
-        entry.md5, entry.md5_from_engine = md5, True
+        entry.md5, entry.md5_from_engine, entry.computed_md5 = md5, True, md5
         self.entries[key] = entry
         self.render()
         self.changed.emit()
@@ -160,6 +172,8 @@ class FilesTable(QTableWidget):
                 item.setCheckState(checked)
             elif name in EDITABLE:
                 flags |= Qt.ItemFlag.ItemIsEditable
+            if name in ("md5", "note"):
+                self._mark(item, entry)
             item.setFlags(flags)
             self.setItem(row, column, item)
 
@@ -182,11 +196,25 @@ class FilesTable(QTableWidget):
             return _("The upload was cut off before the end; resume it (Transfers, Retry).")
         if entry.md5 and normalize_md5(entry.md5) is None:
             return _("The MD5 must be 32 hexadecimal characters.")
+        if md5_contradicted(entry):
+            return fill(
+                _(
+                    "The MD5 you typed differs from the one this computer computed for the "
+                    "file ({md5}): the archive's check will fail. Type it again or use {md5}."
+                ),
+                {"md5": entry.computed_md5},
+            )
         if entry.local:
             return _("Sent online when you submit.")
         if entry.md5_from_engine:
             return _("MD5 computed on this computer before the upload.")
         return ""
+
+    def _mark(self, item: QTableWidgetItem, entry: FileEntry) -> None:
+        """A typed MD5 that contradicts this computer's shows red, with the reason."""
+        wrong = md5_contradicted(entry) or bool(entry.md5 and normalize_md5(entry.md5) is None)
+        item.setForeground(QBrush(ERROR_COLOR) if wrong else QBrush())
+        item.setToolTip(self.note(entry) if wrong else "")
 
     def _edited(self, item: QTableWidgetItem) -> None:
         if self._filling:
@@ -202,8 +230,12 @@ class FilesTable(QTableWidget):
             if name == "md5":
                 entry.md5_from_engine = False
                 note = self.item(item.row(), COLUMNS.index("note"))
-                if note is not None:
-                    self._filling = True
-                    note.setText(self.note(entry))
+                self._filling = True
+                try:
+                    self._mark(item, entry)
+                    if note is not None:
+                        note.setText(self.note(entry))
+                        self._mark(note, entry)
+                finally:
                     self._filling = False
         self.changed.emit()

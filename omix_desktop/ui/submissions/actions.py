@@ -29,7 +29,8 @@ from omix_desktop.ui.submissions.add_files import (
     ftp_entries,
     online_entries,
 )
-from omix_desktop.ui.uploads_service import local_md5s
+from omix_desktop.ui.submissions.file_notes import computed_md5
+from omix_desktop.ui.uploads_service import local_md5s, local_uploads
 
 
 class DatasetActions(Screen):
@@ -163,7 +164,11 @@ class DatasetActions(Screen):
         if file_id is None:
             return
         label = fill(_("Correct MD5 of {file}:"), {"file": file_id})
-        md5 = await dialogs.ask_text(self, _("Fix MD5"), label)
+        item = self.current.file(file_id) if self.current is not None else None
+        computed = computed_md5(item, local_uploads(self.context)) if item is not None else None
+        if computed:
+            label += "\n" + _("Filled in with the MD5 this computer computed before the upload.")
+        md5 = await dialogs.ask_text(self, _("Fix MD5"), label, computed or "")
         if md5 and md5.strip() and self.current is not None:
             await self.fix_md5(file_id, md5.strip())
 

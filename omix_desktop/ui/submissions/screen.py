@@ -45,6 +45,7 @@ from omix_desktop.ui.base import (
 )
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.submissions.actions import DatasetActions
+from omix_desktop.ui.submissions.file_notes import computed_md5, file_note
 from omix_desktop.ui.submissions.model import (
     COLUMNS,
     DatasetsModel,
@@ -52,6 +53,7 @@ from omix_desktop.ui.submissions.model import (
     files_and_size,
     status_label,
 )
+from omix_desktop.ui.uploads_service import local_uploads
 
 FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "note")
 
@@ -270,14 +272,18 @@ class SubmissionsScreen(DatasetActions):
             )
         self.summary.setText("<br>".join(lines))
         self.files.setRowCount(len(dataset.files))
+        computed = local_uploads(self.context)
         for row, item in enumerate(dataset.files):
+            note = file_note(item, computed_md5(item, computed), self.i18n)
             values = (
                 item.file_id, item.title, format_size(item.size, locale), item.md5,
-                item.md5_server or "", status_label(item.status, self.i18n),
-                item.checking_message or "",
+                item.md5_server or "", status_label(item.status, self.i18n), note,
             )  # fmt: skip
             for column, value in enumerate(values):
-                self.files.setItem(row, column, QTableWidgetItem(value))
+                cell = QTableWidgetItem(value)
+                if FILE_COLUMNS[column] == "note" and value:
+                    cell.setToolTip(value)
+                self.files.setItem(row, column, cell)
 
     def _update_buttons(self) -> None:
         dataset = self.current
