@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from omix_desktop import status_watch
-from omix_desktop.api.archive_models import Dataset
+from omix_desktop.api.archive_models import Dataset, FileDiagnosis
 from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.format import format_date, format_size
@@ -45,7 +46,7 @@ from omix_desktop.ui.base import (
 )
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.submissions.actions import DatasetActions
-from omix_desktop.ui.submissions.file_notes import computed_md5, file_note
+from omix_desktop.ui.submissions.file_notes import CHECKING, computed_md5, file_note
 from omix_desktop.ui.submissions.model import (
     COLUMNS,
     DatasetsModel,
@@ -55,6 +56,8 @@ from omix_desktop.ui.submissions.model import (
 )
 from omix_desktop.ui.uploads_service import local_uploads
 
+DIAGNOSE_EVERY = 5.0
+"""Seconds between two diagnoses of the open dataset's Checking files while polling."""
 FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "note")
 
 
@@ -73,6 +76,9 @@ class SubmissionsScreen(DatasetActions):
         self.current: Dataset | None = None
         self._snapshot: dict[str, Any] = {}
         self._watch: asyncio.Task[None] | None = None
+        self.diagnoses: dict[str, FileDiagnosis] = {}
+        """The server's diagnosis of the open dataset's ``Checking`` files, by file id."""
+        self._diagnosed_at = 0.0
 
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 16pt; font-weight: 600;")
@@ -209,6 +215,8 @@ class SubmissionsScreen(DatasetActions):
             self._notify(event.accession, event.kind)
         if chosen is not None and (events or self.current is None):
             await self.open(chosen)
+        elif chosen and self._checking() and time.monotonic() - self._diagnosed_at > DIAGNOSE_EVERY:
+            await self.open(chosen)  # what is still Checking may have moved on
         return bool(events)
 
     def _reselect(self, accession: str | None) -> None:
@@ -236,6 +244,30 @@ class SubmissionsScreen(DatasetActions):
             show_message(self.message, self.api_error_text(error), error=True)
             return
         self._show_dataset()
+        await self._diagnose(self.current)
+
+    def _checking(self) -> list[str]:
+        files = self.current.files if self.current is not None else []
+        return [item.file_id for item in files if item.status == CHECKING]
+
+    async def _diagnose(self, dataset: Dataset) -> None:
+        """Ask the server why each file still Checking waits (off the Qt thread)."""
+        api = self.context.session.api
+        checking = self._checking()
+        self._diagnosed_at = time.monotonic()
+        found: dict[str, FileDiagnosis] = {}
+        for file_id in checking:
+            if api is None:
+                return
+            try:
+                found[file_id] = await asyncio.to_thread(
+                    api.file_diagnosis, dataset.accession, file_id
+                )
+            except ApiError:
+                continue  # the note falls back to the reason the dataset carries
+        if self.current is dataset:
+            self.diagnoses = found
+            self._show_dataset()
 
     def _show_dataset(self) -> None:
         _ = self.i18n.gettext
@@ -274,7 +306,8 @@ class SubmissionsScreen(DatasetActions):
         self.files.setRowCount(len(dataset.files))
         computed = local_uploads(self.context)
         for row, item in enumerate(dataset.files):
-            note = file_note(item, computed_md5(item, computed), self.i18n)
+            diagnosis = self.diagnoses.get(item.file_id)
+            note = file_note(item, computed_md5(item, computed), self.i18n, diagnosis)
             values = (
                 item.file_id, item.title, format_size(item.size, locale), item.md5,
                 item.md5_server or "", status_label(item.status, self.i18n), note,
