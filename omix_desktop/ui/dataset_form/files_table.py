@@ -19,6 +19,11 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from omix_desktop.i18n.errors import fill, name_problem_message
 from omix_desktop.i18n.format import format_size
 from omix_desktop.i18n.translator import Translator
+from omix_desktop.ui.dataset_form.data_type_editor import (
+    DataTypeChoices,
+    DataTypeDelegate,
+    unknown_type_text,
+)
 from omix_wire.md5 import normalize_md5
 
 COLUMNS = ("use", "path", "size", "title", "samples", "data_type", "md5", "note")
@@ -68,6 +73,11 @@ class FilesTable(QTableWidget):
         self.setObjectName("dataset_files")
         self.tr = tr
         self.entries: dict[str, FileEntry] = {}
+        self.data_types = DataTypeChoices()
+        """The archive's data types and sub-types, the only ones a file may have."""
+        self.setItemDelegateForColumn(
+            COLUMNS.index("data_type"), DataTypeDelegate(self.data_types, tr, self)
+        )
         self._filling = False
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.verticalHeader().setVisible(False)
@@ -99,6 +109,14 @@ class FilesTable(QTableWidget):
             if path not in seen and not entry.local:
                 entry.present = False
         self.render()
+
+    def set_data_types(self, types: list[tuple[str, list[str]]]) -> None:
+        """The server's list (name, sub-types); the files are checked against it."""
+        self.data_types.set(types)
+        self.render()
+
+    def type_known(self, entry: FileEntry) -> bool:
+        return self.data_types.accepts(entry.data_type)
 
     def restore(self, drafts: list[dict[str, Any]]) -> None:
         for raw in drafts:
@@ -172,8 +190,8 @@ class FilesTable(QTableWidget):
                 item.setCheckState(checked)
             elif name in EDITABLE:
                 flags |= Qt.ItemFlag.ItemIsEditable
-            if name in ("md5", "note"):
-                self._mark(item, entry)
+            if name in ("md5", "note", "data_type"):
+                self._mark(item, entry, name)
             item.setFlags(flags)
             self.setItem(row, column, item)
 
@@ -196,6 +214,8 @@ class FilesTable(QTableWidget):
             return _("The upload was cut off before the end; resume it (Transfers, Retry).")
         if entry.md5 and normalize_md5(entry.md5) is None:
             return _("The MD5 must be 32 hexadecimal characters.")
+        if not self.type_known(entry):
+            return unknown_type_text(entry.data_type, self.tr)
         if md5_contradicted(entry):
             return fill(
                 _(
@@ -210,9 +230,12 @@ class FilesTable(QTableWidget):
             return _("MD5 computed on this computer before the upload.")
         return ""
 
-    def _mark(self, item: QTableWidgetItem, entry: FileEntry) -> None:
-        """A typed MD5 that contradicts this computer's shows red, with the reason."""
-        wrong = md5_contradicted(entry) or bool(entry.md5 and normalize_md5(entry.md5) is None)
+    def _mark(self, item: QTableWidgetItem, entry: FileEntry, column: str) -> None:
+        """A wrong value (an MD5 contradicting this computer's, a data type not in the
+        list) shows red, with the reason as its tooltip."""
+        md5_wrong = md5_contradicted(entry) or bool(entry.md5 and normalize_md5(entry.md5) is None)
+        type_wrong = not self.type_known(entry)
+        wrong = {"md5": md5_wrong, "data_type": type_wrong}.get(column, md5_wrong or type_wrong)
         item.setForeground(QBrush(ERROR_COLOR) if wrong else QBrush())
         item.setToolTip(self.note(entry) if wrong else "")
 
@@ -229,13 +252,14 @@ class FilesTable(QTableWidget):
             setattr(entry, name, item.text().strip())
             if name == "md5":
                 entry.md5_from_engine = False
+            if name in ("md5", "data_type"):
                 note = self.item(item.row(), COLUMNS.index("note"))
                 self._filling = True
                 try:
-                    self._mark(item, entry)
+                    self._mark(item, entry, name)
                     if note is not None:
                         note.setText(self.note(entry))
-                        self._mark(note, entry)
+                        self._mark(note, entry, "note")
                 finally:
                     self._filling = False
         self.changed.emit()

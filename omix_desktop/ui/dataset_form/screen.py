@@ -324,6 +324,7 @@ class NewDatasetScreen(FormValues):
             self._data_types = {item.name: list(item.subtypes) for item in types}
             self.data_type.clear()
             self.data_type.addItems(list(self._data_types))
+            self.files.set_data_types(list(self._data_types.items()))
             self.bioproject.clear()
             for item in projects:
                 self.bioproject.addItem(f"{item.accession} — {item.title}", item.accession)

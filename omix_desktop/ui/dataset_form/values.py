@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from omix_desktop.drafts import DraftStore
 from omix_desktop.i18n.errors import fill
 from omix_desktop.ui.base import FieldError, Screen
+from omix_desktop.ui.dataset_form.data_type_editor import unknown_type_text
 from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_wire.md5 import normalize_md5
 
@@ -162,6 +163,8 @@ class FormValues(Screen):
                 found["files"] = fill(
                     _("{path}: the MD5 must be 32 hexadecimal characters."), {"path": entry.path}
                 )
+            elif not self.files.type_known(entry):
+                found["files"] = f"{entry.path}: {unknown_type_text(entry.data_type, self.i18n)}"
             elif not entry.present:
                 found["files"] = fill(
                     _("{path} is no longer in your pre-upload area: untick it or upload it again."),
