@@ -99,8 +99,8 @@ def summary(dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def file_record(dataset: Dataset, file: DataFile, links: Links) -> dict[str, Any]:
-    path = ftp_path(dataset, file)
+def _file_fields(file: DataFile) -> dict[str, Any]:
+    """What every listing of a file shows (the reviewer's preview no more than this)."""
     return {
         "file_id": file.file_id,
         "title": file.title,
@@ -108,6 +108,13 @@ def file_record(dataset: Dataset, file: DataFile, links: Links) -> dict[str, Any
         "data_type": file.data_type,
         "size": file.size,
         "suffix": display_suffix(file),
+    }
+
+
+def file_record(dataset: Dataset, file: DataFile, links: Links) -> dict[str, Any]:
+    path = ftp_path(dataset, file)
+    return {
+        **_file_fields(file),
         "name": public_name(file),
         "md5": file.md5_computed,
         "download_count": file.download_count,
@@ -119,8 +126,8 @@ def file_record(dataset: Dataset, file: DataFile, links: Links) -> dict[str, Any
     }
 
 
-def detail(dataset: Dataset, links: Links) -> dict[str, Any]:
-    """Everything the dataset page shows, plus the JSON-LD record."""
+def _metadata(dataset: Dataset) -> dict[str, Any]:
+    """The summary and the descriptive fields both the public and the reviewer's page show."""
     user = dataset.user
     return {
         **summary(dataset),
@@ -133,6 +140,13 @@ def detail(dataset: Dataset, links: Links) -> dict[str, Any]:
         "submitter": user.display_name if user else None,
         "organization": user.organization if user else None,
         "most_registration_number": dataset.most_registration_number or None,
+    }
+
+
+def detail(dataset: Dataset, links: Links) -> dict[str, Any]:
+    """Everything the dataset page shows, plus the JSON-LD record."""
+    return {
+        **_metadata(dataset),
         "file_count": len(dataset.files),
         "total_size": total_size(dataset),
         "url": links.page(dataset),
@@ -145,29 +159,9 @@ def detail(dataset: Dataset, links: Links) -> dict[str, Any]:
 
 def preview(dataset: Dataset) -> dict[str, Any]:
     """A reviewer's view of an unreleased dataset: metadata and files, no address."""
-    user = dataset.user
-    files = [
-        {
-            "file_id": file.file_id,
-            "title": file.title,
-            "samples": file.samples,
-            "data_type": file.data_type,
-            "size": file.size,
-            "suffix": display_suffix(file),
-        }
-        for file in dataset.files
-    ]
+    files = [_file_fields(file) for file in dataset.files]
     return {
-        **summary(dataset),
-        "description": dataset.description,
-        "tax_id": dataset.tax_id,
-        "data_subtype": dataset.data_subtype,
-        "release_date": dataset.release_date,
-        "submitted_at": dataset.submitted_at,
-        "updated_at": dataset.updated_at,
-        "submitter": user.display_name if user else None,
-        "organization": user.organization if user else None,
-        "most_registration_number": dataset.most_registration_number or None,
+        **_metadata(dataset),
         "file_count": len(files),
         "total_size": total_size(dataset),
         "files": files,
