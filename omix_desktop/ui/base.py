@@ -144,7 +144,11 @@ def with_error(field: QWidget) -> tuple[QWidget, FieldError]:
 
 
 def rows_view(view: QAbstractItemView, *, multiple: bool = False) -> None:
-    """A read-only list of whole rows with resizable columns, the last one stretched."""
+    """A read-only list of whole rows with resizable columns, the last one stretched.
+
+    The first column (an accession or a file id: ``OMIX000001-01``) is sized to its
+    content, so an id is never shown cut ("OMIX000001…").
+    """
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(
         QAbstractItemView.SelectionMode.ExtendedSelection
@@ -154,6 +158,7 @@ def rows_view(view: QAbstractItemView, *, multiple: bool = False) -> None:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     header = view.horizontalHeader()  # type: ignore[attr-defined]
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)  # ids never cut
     header.setStretchLastSection(True)
 
 

@@ -48,6 +48,7 @@ from omix_desktop.ui.base import FieldError, message_label, show_message, with_e
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_desktop.ui.dataset_form.values import DRAFT, FormValues
+from omix_desktop.ui.dates import localize_date_edit
 from omix_desktop.ui.uploads_service import local_md5s
 from omix_wire.limits import latest_release_date
 
@@ -298,6 +299,7 @@ class NewDatasetScreen(FormValues):
         self.terms.setText(_("I accept the archive's terms of data submission"))
         self.submit_button.setText(_("Submit dataset"))
         self.files.retranslate()
+        localize_date_edit(self.release_date, self.i18n.locale)
         self._validate()
 
     # -- loading ----------------------------------------------------------------------

@@ -32,7 +32,7 @@ from omix_desktop.api.archive_models import PublicDatasetDetail, PublicDatasetSu
 from omix_desktop.api.client import ApiClient
 from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
-from omix_desktop.i18n.format import format_datetime, format_size
+from omix_desktop.i18n.format import format_datetime, format_percent_value, format_size
 from omix_desktop.transfer.http_download import Download, DownloadError
 from omix_desktop.transfer.segmented_download import fetch_segmented
 from omix_desktop.ui import dialogs
@@ -406,7 +406,10 @@ class ReleasedScreen(Screen):
         loop = asyncio.get_running_loop()
 
         def progress(done: int, total: int) -> None:
-            percent = f"{100 * done // total}%" if total else format_size(done, self.i18n.locale)
+            locale = self.i18n.locale
+            percent = (
+                format_percent_value(done / total, locale) if total else format_size(done, locale)
+            )
             loop.call_soon_threadsafe(self._set_state, item.file_id, percent)
 
         async with self._limit:

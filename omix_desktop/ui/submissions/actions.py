@@ -22,6 +22,7 @@ from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
 from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import Screen, show_message
+from omix_desktop.ui.dates import localize_date_edit
 from omix_desktop.ui.submissions import review_link
 from omix_desktop.ui.submissions.add_files import (
     PreuploadPicker,
@@ -131,6 +132,7 @@ class DatasetActions(Screen):
         if self.current is None:
             return
         dialog = ReleaseDialog(self, self.current.release_date)
+        localize_date_edit(dialog.date, self.i18n.locale)
         dialog.setWindowTitle(_("Release early"))
         dialog.caution.setText(
             _(
