@@ -139,6 +139,9 @@ BINDINGS = {
 }
 
 
+INTERPRETER_BUG = "AST constructor recursion depth mismatch"
+
+
 def _config(known: Known) -> str:
     lines = [
         f"workers = {WORKERS}",
@@ -197,16 +200,22 @@ def test_every_operation_answers_as_documented(own_server: ServerProcess, tmp_pa
         ",".join(CHECKS),
     ]
     started = time.monotonic()
-    result = subprocess.run(
-        command,
-        cwd=tmp_path,  # its .hypothesis and .schemathesis folders stay in the test's folder
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "120"},
-    )
+    for _attempt in range(2):
+        result = subprocess.run(
+            command,
+            cwd=tmp_path,  # its .hypothesis and .schemathesis folders stay in the test's folder
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "120"},
+        )
+        output = result.stdout + result.stderr
+        # CPython 3.11.7's ast.parse can fail with "AST constructor recursion depth
+        # mismatch" when hypothesis describes a lambda deep in a draw (an interpreter
+        # bug, not an answer of the server); only that error earns a second run.
+        if result.returncode == 0 or INTERPRETER_BUG not in output:
+            break
     elapsed = time.monotonic() - started
-    output = result.stdout + result.stderr
     (tmp_path / "schemathesis.txt").write_text(output)
     print(f"schemathesis: {elapsed:.1f} s\n{output[-1500:]}")
     assert result.returncode == 0, output[-20000:]
