@@ -6,7 +6,8 @@ leave the line idle (120 files of 64 KiB took twice as long as lftp with
 ``--parallel=2``). Small files therefore may run beyond the "parallel
 transfers" setting: the extra slots grow, like the connections of a
 segmented upload, while the number of files finished per second still grows,
-up to a cap, and shrink back when the queue has no small file left.
+up to a cap; once more files at once stop helping, the count stays where it is
+for the rest of the queue's life.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class SmallFileBoost:
             self._done_in_window += 1
         self.observe(now)
 
-    def observe(self, now: float, small_waiting: bool = True) -> None:
+    def observe(self, now: float) -> None:
         """Grow the extra slots while finished small files per second still grow."""
         if not self._window_start:
             self._window_start = now
@@ -54,9 +55,6 @@ class SmallFileBoost:
             return
         rate = self._done_in_window / elapsed
         self._window_start, self._done_in_window = now, 0
-        if not small_waiting:
-            self.extra, self._previous_rate, self._stopped = 0, 0.0, False
-            return
         if self._stopped:
             return
         if self._previous_rate and rate < self._previous_rate * self.min_gain:
