@@ -8,16 +8,7 @@ from __future__ import annotations
 
 import sys
 
-
-def version() -> str:
-    """The one version: the installed package's metadata (frozen bundles carry it too)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as package_version
-
-    try:
-        return package_version("omix-desktop")
-    except PackageNotFoundError:
-        return "0+unknown"
+from omix_desktop import version
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,25 +15,14 @@ import os
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from omix_wire.selftest import step
+
 PASSWORD = "self-test-password-1"
 TIMEOUT = 60.0
-
-
-def step(name: str, action: Callable[[], Any]) -> Any:
-    try:
-        result = action()
-    except Exception as error:
-        print(f"FAILED  {name}: {error}", flush=True)
-        traceback.print_exc()
-        raise
-    print(f"ok      {name}{f' ({result})' if result else ''}", flush=True)
-    return result
 
 
 def catalogs() -> str:

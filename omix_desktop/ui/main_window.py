@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from omix_desktop.app import version
+from omix_desktop import version
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.translator import LANGUAGES
 from omix_desktop.ui import dialogs

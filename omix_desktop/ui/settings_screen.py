@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from omix_desktop import version
 from omix_desktop.config import TLS_MODES, describe
 from omix_desktop.i18n.errors import check_name_label, check_result_message, fill
 from omix_desktop.i18n.translator import LANGUAGES
@@ -292,7 +293,7 @@ class SettingsScreen(Screen):
         from PySide6 import __version__ as qt_version
 
         secrets = self.context.redactor.secrets if self.context.redactor else frozenset()
-        about = {"omix-desktop": _version(), "PySide6": qt_version, "language": self.i18n.language}
+        about = {"omix-desktop": version(), "PySide6": qt_version, "language": self.i18n.language}
         result = await asyncio.to_thread(
             make_support_bundle, self.context.paths.log_dir, destination,
             about=about, secrets=secrets,
@@ -358,12 +359,3 @@ class SettingsScreen(Screen):
             item.setData(0, 256, result.status.value)  # Qt.UserRole
             item.setToolTip(1, result.detail)
             self.check_results.addTopLevelItem(item)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("omix-desktop")
-    except PackageNotFoundError:
-        return "0.0.0+local"

@@ -11,11 +11,11 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import argcomplete
 
+from omix_desktop import version
 from omix_desktop.i18n.translator import Translator, match_language, system_language
 from omix_desktop.upload_cli.commands import (
     bioprojects,
@@ -32,13 +32,6 @@ from omix_desktop.upload_cli.context import INTERRUPTED, OK, Cli, Exit
 
 GROUPS = (session, transfer, bioprojects, submit, datasets, files, review, get, completion)
 """In the order ``--help`` lists them: the guide's order."""
-
-
-def _version() -> str:
-    try:
-        return version("omix-desktop")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def build_parser(tr: Translator) -> argparse.ArgumentParser:
@@ -68,7 +61,7 @@ def build_parser(tr: Translator) -> argparse.ArgumentParser:
         ]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
-    parser.add_argument("--version", action="version", version=f"omix-upload {_version()}")
+    parser.add_argument("--version", action="version", version=f"omix-upload {version()}")
     parser.add_argument("--server", help=_("archive server address (default: the last one used)"))
     parser.add_argument("--home", type=Path, help=_("folder for settings, queue and hash cache"))
     parser.add_argument("--lang", help=_("language of messages: en or zh_CN"))
