@@ -11,11 +11,12 @@ threads, hence the lock around one connection.
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from omix_desktop.transfer.local_db import database_path, open_local_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS digests (
@@ -62,15 +63,9 @@ class HashCache:
 
     def __init__(self, location: Path) -> None:
         """``location`` is a data folder (the file is created in it) or a file path."""
-        location = Path(location)
-        if location.is_dir() or not location.suffix:
-            location.mkdir(parents=True, exist_ok=True)
-            location = location / self.FILE_NAME
-        self.path = location
+        self.path = database_path(location, self.FILE_NAME)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(location, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = open_local_db(self.path, shared_between_threads=True)
         self._db.execute(_SCHEMA)
 
     @staticmethod

@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from omix_desktop.transfer.local_db import database_path, open_local_db
 from omix_desktop.transfer.selection import PlannedFile
 
 
@@ -122,6 +123,18 @@ CREATE TABLE IF NOT EXISTS stripes (
 _BOOLS = {"paused", "started", "restart"}
 
 
+@dataclass(frozen=True, slots=True)
+class StoreSnapshot:
+    """What :meth:`QueueStore.snapshot` read: the whole queue, to serve from memory."""
+
+    items: list[QueueItem]
+    stripes: dict[int, list[tuple[int, int, bool]]]
+    settings: dict[str, str]
+    next_id: int
+    """The id the next new item gets (ids are never reused, as AUTOINCREMENT)."""
+    recovered: int
+
+
 def queue_folder(root: Path, server_url: str, email: str) -> Path:
     """One queue per server and account under ``root``: switching accounts never mixes files."""
     key = hashlib.sha256(f"{server_url.rstrip('/')}\n{email.lower()}".encode()).hexdigest()
@@ -164,16 +177,9 @@ class QueueStore:
 
     def __init__(self, location: Path) -> None:
         """``location``: a data folder (file created inside) or the database file."""
-        location = Path(location)
-        if location.is_dir() or not location.suffix:
-            location.mkdir(parents=True, exist_ok=True)
-            location = location / self.FILE_NAME
-        self.path = location
-        self._db = sqlite3.connect(location, isolation_level=None)
+        self.path = database_path(location, self.FILE_NAME)
+        self._db = open_local_db(self.path)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
         self.recovered = self._recover()
 
@@ -393,6 +399,34 @@ class QueueStore:
 
     def set_setting(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+
+    # -- whole rows (the in-memory queue's writer, queue_memory.py) -------------
+
+    def put(self, item: QueueItem) -> None:
+        """Write one snapshot as it is (insert or replace by id)."""
+        marks = ",".join("?" * len(_COLUMNS))
+        self._db.execute(
+            f"INSERT OR REPLACE INTO items ({','.join(_COLUMNS)}) VALUES ({marks})",
+            [_to_column(name, getattr(item, name)) for name in _COLUMNS],
+        )
+
+    def snapshot(self) -> StoreSnapshot:
+        """Everything, read once: items in id order, stripes, settings, the next id."""
+        stripes: dict[int, list[tuple[int, int, bool]]] = {}
+        for item_id, start, end, done in self._db.execute(
+            'SELECT item_id, start, "end", done FROM stripes ORDER BY item_id, start'
+        ):
+            stripes.setdefault(int(item_id), []).append((int(start), int(end), bool(done)))
+        settings = {str(k): str(v) for k, v in self._db.execute("SELECT key, value FROM settings")}
+        row = self._db.execute(
+            "SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM items"
+            " UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'items')"
+        ).fetchone()
+        return StoreSnapshot(self.items(), stripes, settings, int(row[0] or 0) + 1, self.recovered)
+
+    def transaction(self) -> _Transaction:
+        """``with store.transaction():`` several writes, one commit."""
+        return _Transaction(self._db)
 
     # -- plumbing ------------------------------------------------------------
 
