@@ -9,6 +9,11 @@ No Qt here; the HTTP call runs in a worker thread.
 Steps: HTTP health, FTP port answers with a greeting, ``AUTH TLS`` gets an
 answer (encryption offered or not), FTP sign-in, and a passive data
 connection carrying a directory listing (MLSD, LIST as fallback).
+
+A server that offers no encryption is never a green step: the FTP sign-in
+would then send the account's password (the archive password) and the files
+in clear text, which the user must be told plainly (a warning; a failure
+when the settings demand encryption, since every upload would be refused).
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ RESULT_CODES = frozenset(
     {
         "http_ok", "http_unreachable", "http_timeout", "http_not_archive",
         "ftp_ok", "ftp_unreachable", "ftp_no_greeting",
-        "tls_offered", "tls_not_offered", "tls_no_answer",
+        "tls_offered", "tls_not_offered", "tls_not_offered_required", "tls_no_answer",
         "login_ok", "login_refused", "login_skipped",
         "passive_ok", "passive_failed", "passive_skipped",
         "skipped_no_ftp",
@@ -84,6 +89,9 @@ class Target:
     ftp_host: str | None = None
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    tls_mode: str = "auto"
+    """The app's FTP encryption setting (``auto``, ``on``, ``off``): with ``on`` a
+    server without TLS cannot be used at all."""
 
     @property
     def host(self) -> str:
@@ -159,7 +167,7 @@ async def check_ftp_port_and_tls(target: Target, step_seconds: float) -> list[Ch
         if code == "234":
             results.append(CheckResult(Check.FTP_TLS, Status.OK, "tls_offered", params, text))
         elif code[:1] in {"4", "5"}:
-            results.append(CheckResult(Check.FTP_TLS, Status.OK, "tls_not_offered", params, text))
+            results.append(_without_tls(target, params, text))
         else:
             results.append(
                 CheckResult(Check.FTP_TLS, Status.WARNING, "tls_no_answer", params, text)
@@ -170,6 +178,14 @@ async def check_ftp_port_and_tls(target: Target, step_seconds: float) -> list[Ch
         with contextlib.suppress(OSError, TimeoutError):
             async with asyncio.timeout(step_seconds):
                 await writer.wait_closed()
+
+
+def _without_tls(target: Target, params: dict[str, Any], text: str) -> CheckResult:
+    """AUTH TLS refused: the password would travel unencrypted (or, with encryption
+    required in the settings, nothing can be uploaded)."""
+    if target.tls_mode == "on":
+        return CheckResult(Check.FTP_TLS, Status.FAILED, "tls_not_offered_required", params, text)
+    return CheckResult(Check.FTP_TLS, Status.WARNING, "tls_not_offered", params, text)
 
 
 async def check_login_and_passive(target: Target, step_seconds: float) -> list[CheckResult]:

@@ -382,13 +382,21 @@ def check_result_message(code: str, params: Mapping[str, Any], tr: Translator) -
         ),
         "tls_offered": lambda: tr.gettext("The server answers AUTH TLS and offers encryption."),
         "tls_not_offered": lambda: tr.gettext(
-            "The server answers AUTH TLS but does not offer encryption; uploads use plain "
-            'FTP. Keep encryption on "Auto" or "Off" for this server (the guide\'s AUTH '
-            "SSL problem)."
+            "Not encrypted: the server offers no encryption (AUTH TLS refused), so your "
+            "password and your files would travel over the network unencrypted, readable "
+            "by anyone on the way. Upload only over a network you trust, or ask the "
+            "server's administrator to turn on FTP over TLS."
+        ),
+        "tls_not_offered_required": lambda: tr.gettext(
+            'Encryption is set to "On", but the server offers none (AUTH TLS refused): '
+            'every upload will be refused. Set encryption to "Auto" only if you accept '
+            "that your password and files travel unencrypted, or ask the server's "
+            "administrator to turn on FTP over TLS."
         ),
         "tls_no_answer": lambda: tr.gettext(
             'The server did not answer AUTH TLS. Set encryption to "Off" for this '
-            "server (the guide's AUTH SSL problem)."
+            "server (the guide's AUTH SSL problem); your password and files would then "
+            "travel unencrypted."
         ),
         "login_ok": lambda: tr.gettext("Signed in to the FTP server as {user}."),
         "login_refused": lambda: tr.gettext(

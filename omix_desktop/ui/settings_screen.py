@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -44,6 +44,8 @@ _ICONS = {
     Status.FAILED: QStyle.StandardPixmap.SP_MessageBoxCritical,
     Status.SKIPPED: QStyle.StandardPixmap.SP_MessageBoxInformation,
 }
+_COLOURS = {Status.WARNING: "#9a5b00", Status.FAILED: "#b00020"}
+WARNING_STYLE = "color: #9a5b00; font-weight: 600;"
 
 
 class SettingsScreen(Screen):
@@ -220,6 +222,7 @@ class SettingsScreen(Screen):
         self.check_button.setText(_("Run network check"))
         self.check_results.setHeaderLabels([_("Check"), _("Result")])
         self._render_results()
+        self._show_summary()
         if self._checking:
             show_message(self.check_status, _("Checking…"))
         if self._saved_note == "saved":
@@ -326,6 +329,7 @@ class SettingsScreen(Screen):
                 ftp_port=session.ftp_port,
                 user=credentials[0] if credentials else None,
                 password=credentials[1] if credentials else None,
+                tls_mode=self.context.settings.tls_mode,
             )
 
             def add(result: CheckResult) -> None:
@@ -336,14 +340,23 @@ class SettingsScreen(Screen):
         finally:
             self._checking = False
             self.check_button.setEnabled(True)
-        failed = [r for r in self.results if r.status is Status.FAILED]
-        _ = self.i18n.gettext
-        show_message(
-            self.check_status,
-            _("Everything works.") if not failed else _("Some checks failed; see below."),
-            error=bool(failed),
-        )
+        self._show_summary()
         return self.results
+
+    def _show_summary(self) -> None:
+        """One line over the results: failed, works but unsafely (a warning), or all fine."""
+        if self._checking or not self.results:
+            return
+        _ = self.i18n.gettext
+        statuses = {result.status for result in self.results}
+        if Status.FAILED in statuses:
+            show_message(self.check_status, _("Some checks failed; see below."), error=True)
+        elif Status.WARNING in statuses:
+            text = _("It works, but with a warning: read it below before you upload.")
+            show_message(self.check_status, text)
+            self.check_status.setStyleSheet(WARNING_STYLE)
+        else:
+            show_message(self.check_status, _("Everything works."))
 
     def _render_results(self) -> None:
         self.check_results.clear()
@@ -356,6 +369,9 @@ class SettingsScreen(Screen):
                 ]
             )
             item.setIcon(0, style.standardIcon(_ICONS[result.status]))
+            if result.status in _COLOURS:  # a warning is never shown as a success
+                for column in (0, 1):
+                    item.setForeground(column, QBrush(QColor(_COLOURS[result.status])))
             item.setData(0, 256, result.status.value)  # Qt.UserRole
             item.setToolTip(1, result.detail)
             self.check_results.addTopLevelItem(item)
