@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from omix_desktop.api.client import ApiClient
 from omix_desktop.config import ConfigStore
 from omix_desktop.i18n.translator import LANGUAGES, Translator, negotiate, system_language
+from omix_desktop.keep_awake import KeepAwake, QueueWatcher
 from omix_desktop.local_server import LocalServer
 from omix_desktop.logs import setup_logging
 from omix_desktop.paths import AppPaths
@@ -22,6 +23,7 @@ from omix_desktop.ui.error_dialog import ErrorPresenter, install_exception_hook
 from omix_desktop.ui.gc_guard import MainThreadCollector
 from omix_desktop.ui.main_window import APP_TITLE, MainWindow
 from omix_desktop.ui.session import ApiFactory, Session
+from omix_desktop.ui.uploads_service import UploadsService
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,18 @@ def build_context(
         session=session,
         loop=loop,
     )
-    from omix_desktop.ui.uploads_service import UploadsService
-
     context.uploads = UploadsService(context)
+    context.keep_awake = follow_transfers(context.uploads)
     return context
+
+
+def follow_transfers(uploads: UploadsService) -> KeepAwake:
+    """Keep the computer awake while the app's upload queue moves data."""
+    keeper = KeepAwake()
+    watcher = QueueWatcher(keeper)
+    watcher.follow(uploads.events.subscribe)
+    uploads.queue_changed.connect(lambda: None if uploads.queue else watcher.queue_closed())
+    return keeper
 
 
 def run(argv: Sequence[str]) -> int:

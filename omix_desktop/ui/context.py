@@ -26,6 +26,7 @@ from omix_desktop.paths import AppPaths
 from omix_desktop.ui.session import Session
 
 if TYPE_CHECKING:
+    from omix_desktop.keep_awake import KeepAwake
     from omix_desktop.ui.uploads_service import UploadsService
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,8 @@ class AppContext:
     on_error: ErrorReporter | None = None
     uploads: UploadsService | None = None
     """The app's upload queue (``ui.uploads_service``), created with the context."""
+    keep_awake: KeepAwake | None = None
+    """Holds the computer awake while transfers run (``omix_desktop.keep_awake``)."""
 
     def save_settings(self) -> None:
         try:
@@ -151,5 +154,7 @@ class AppContext:
             await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.uploads is not None:
             await self.uploads.close()  # uploads stop cleanly and resume next start
+        if self.keep_awake is not None:
+            await asyncio.to_thread(self.keep_awake.close)  # the computer may sleep again
         await self.session.close()
         self.language.close()
