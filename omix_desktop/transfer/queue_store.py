@@ -8,8 +8,11 @@ and keeps each commit cheap enough to record state changes of thousands of
 small files. Items left ``uploading`` by a crash are put back to ``queued``
 on open; the engine then resumes them from the bytes already on the server.
 
-The store is used from the event loop thread only (each operation is a
-single short statement); it hands out immutable :class:`QueueItem` snapshots.
+The store is used from one thread only (each operation is a single short
+statement); it hands out immutable :class:`QueueItem` snapshots. The CLI uses
+it on its loop; the desktop app, whose loop is the Qt thread, uses
+:class:`~omix_desktop.transfer.queue_memory.MemoryQueueStore`, which serves
+the same interface from memory and writes through this class in a thread.
 """
 
 from __future__ import annotations

@@ -32,12 +32,12 @@ from omix_desktop.transfer import (
     FtpSettings,
     HashCache,
     ItemState,
-    QueueStore,
     StateChanged,
     UploadQueue,
     probe_tls,
     queue_folder,
 )
+from omix_desktop.transfer.queue_memory import MemoryQueueStore
 from omix_desktop.transfer.segmented import policy_for
 from omix_desktop.transfer.throttle import SpeedSchedule
 
@@ -148,7 +148,8 @@ class UploadsService(QObject):
             folder = await asyncio.to_thread(
                 account_folder, self.context.paths.data_dir / "uploads", key, url, credentials[0]
             )
-            store = QueueStore(folder)  # used from the loop thread only, as the engine does
+            # read once off the Qt thread, then served from memory; saved by its own thread
+            store = await MemoryQueueStore.open(folder)
             app_settings = self.context.settings
             queue = UploadQueue(
                 store,
@@ -210,7 +211,7 @@ class UploadsService(QObject):
         if queue is None:
             return
         await queue.close()
-        queue.store.close()
+        await queue.store.aclose()
         log.info("upload queue closed")
 
     async def close(self) -> None:

@@ -1,0 +1,153 @@
+"""The in-memory queue store answers as the SQLite one does, and its thread saves it all."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from omix_desktop.transfer.queue_memory import MemoryQueueStore
+from omix_desktop.transfer.queue_store import ItemState, QueueItem, QueueStore
+from omix_desktop.transfer.selection import PlannedFile
+
+
+def planned(root: Path, names: list[str], size: int = 1000) -> list[PlannedFile]:
+    return [PlannedFile(root / n, PurePosixPath(f"run/{n}"), size, 1) for n in names]
+
+
+def plain(items: list[QueueItem]) -> list[QueueItem]:
+    """Snapshots without their clock times (the two stores were written a moment apart)."""
+    return [replace(i, created_at=0.0, updated_at=0.0) for i in items]
+
+
+def reads(store: QueueStore, now: float) -> dict[str, Any]:
+    first = store.next_runnable(now)
+    return {
+        "items": plain(store.items()),
+        "failed": plain(store.items([ItemState.FAILED])),
+        "counts": store.counts(),
+        "bytes": store.byte_totals(),
+        "pending": store.pending_count(),
+        "next": first.id if first else None,
+        "next_without_1_2": getattr(store.next_runnable(now, exclude=[1, 2]), "id", None),
+        "due": store.next_due_time(),
+        "due_without_3": store.next_due_time(exclude=[3]),
+        "stripes": [store.stripes(i) for i in range(1, 8)],
+        "paused": store.get_setting("paused", "0"),
+    }
+
+
+def steps(root: Path) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
+    return [
+        ("add", (planned(root, ["a", "b", "c", "d", "e"]),), {}),
+        ("update", (2,), {"state": ItemState.UPLOADING, "started": True, "sent": 10}),
+        ("update", (3,), {"next_attempt_at": 5000.0, "failures_in_row": 1}),
+        ("update", (1,), {"paused": True}),
+        ("plan_stripes", (2, [(0, 500), (500, 1000)]), {}),
+        ("stripe_done", (2, 500), {}),
+        ("update", (4,), {"state": "failed", "reason": "refused", "reason_params": {"n": 1}}),
+        ("update", (2,), {"state": ItemState.UPLOADED, "sent": 1000}),
+        ("set_setting", ("paused", "1"), {}),
+        ("update", (5,), {"state": ItemState.VERIFIED, "md5": "0" * 32}),
+        ("forget_stripes", (2,), {}),
+        ("delete", (1,), {}),
+        ("add", (planned(root, ["d", "f"], size=2000),), {}),  # d failed: requeued
+        ("update", (3,), {"next_attempt_at": 0.0}),
+        ("delete", (99,), {}),
+    ]
+
+
+def test_every_answer_equals_the_sqlite_store_after_every_step(tmp_path: Path) -> None:
+    disk = QueueStore(tmp_path / "disk")
+    memory = MemoryQueueStore(tmp_path / "memory")
+    for name, args, kwargs in steps(tmp_path / "files"):
+        expected = getattr(disk, name)(*args, **kwargs)
+        got = getattr(memory, name)(*args, **kwargs)
+        if isinstance(expected, tuple):  # add_tracked
+            assert (plain(got[0]), got[1]) == (plain(expected[0]), expected[1]), name
+        elif isinstance(expected, list):
+            assert plain(got) == plain(expected), name
+        elif isinstance(expected, QueueItem):
+            assert plain([got]) == plain([expected]), name
+        else:
+            assert got == expected, name
+        assert reads(memory, 1000.0) == reads(disk, 1000.0), (name, args)
+    with pytest.raises(KeyError):
+        memory.update(42, sent=1)
+    with pytest.raises(ValueError, match="cannot update"):
+        memory.update(2, colour="red")
+    kept = reads(memory, 1000.0)
+    disk.close()
+    memory.close()
+
+    reopened = QueueStore(tmp_path / "memory")  # what the writer thread saved
+    assert reads(reopened, 1000.0) == kept
+    assert reopened.add(planned(tmp_path, ["g"]))[0].id == 7  # ids are never reused
+    reopened.close()
+
+
+def test_crashed_uploads_are_requeued_on_open_and_new_ids_follow_deleted_ones(
+    tmp_path: Path,
+) -> None:
+    disk = QueueStore(tmp_path / "q")
+    disk.add(planned(tmp_path, ["a", "b", "c"]))
+    disk.update(1, state=ItemState.UPLOADING)
+    disk.delete(3)
+    disk.close()
+    memory = MemoryQueueStore(tmp_path / "q")
+    assert memory.recovered == 1
+    assert [i.state for i in memory.items()] == [ItemState.QUEUED] * 2
+    (new,) = memory.add(planned(tmp_path, ["z"]))
+    assert new.id == 4
+    memory.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        memory.set_setting("paused", "1")
+
+
+@contextmanager
+def sqlite_calls_on_this_thread() -> Iterator[list[str]]:
+    """Names of sqlite3 C calls made on the calling thread while inside."""
+    calls: list[str] = []
+    me = threading.get_ident()
+
+    def profile(_frame: FrameType, event: str, arg: object) -> None:
+        if event == "c_call" and threading.get_ident() == me:
+            owner = getattr(arg, "__self__", None)
+            if isinstance(owner, sqlite3.Connection | sqlite3.Cursor):
+                calls.append(getattr(arg, "__qualname__", repr(arg)))
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield calls
+    finally:
+        sys.setprofile(previous)
+
+
+def test_no_sqlite_call_on_the_caller_thread_after_open(tmp_path: Path) -> None:
+    store = MemoryQueueStore(tmp_path / "q")
+    with sqlite_calls_on_this_thread() as calls:
+        store.add(planned(tmp_path, [f"f{i}" for i in range(200)]))
+        for item in store.items():
+            store.update(item.id, state=ItemState.UPLOADING)
+            store.update(item.id, state=ItemState.VERIFIED)
+        store.next_runnable(0.0)
+        store.counts()
+        store.flush()
+    assert calls == []
+    assert store.commits >= 1
+    store.close()
+    with sqlite_calls_on_this_thread() as calls:  # the check itself sees SQLite calls
+        QueueStore(tmp_path / "q").close()
+    assert calls
+    reopened = QueueStore(tmp_path / "q")
+    assert reopened.counts()["verified"] == 200
+    reopened.close()
