@@ -4,6 +4,7 @@ omix-server [--data-dir DIR] [--host 127.0.0.1] [--http-port 8000]
             [--ftp-port 2121] [--ftp-passive-ports 30000-30100]
             [--database-url URL] [--ftp-tls-cert PEM --ftp-tls-key PEM]
             [--public-ftp-port 2122] [--release-interval 30] [--clock-file FILE]
+            [--preupload-dir SHARED-DIR]
 omix-server admin create-user EMAIL --first-name … [--password-stdin]
 omix-server admin make-curator EMAIL
 """
@@ -75,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between release scheduler passes (default 30)",
     )
     parser.add_argument(
+        "--preupload-dir",
+        type=Path,
+        default=None,
+        help="folder for uploads not yet archived (default: the data folder); "
+        "give every node of a site the same shared folder",
+    )
+    parser.add_argument(
         "--clock-file",
         type=Path,
         default=None,
@@ -116,6 +124,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
             public_ftp_port=args.public_ftp_port,
             release_interval=args.release_interval,
             clock_file=args.clock_file,
+            preupload_dir=args.preupload_dir,
         )
     return Settings(
         data_dir=args.data_dir or default_data_dir(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -38,9 +39,23 @@ class Settings:
     """How the outside world reaches the HTTP side (links in pages, JSON-LD)."""
     release_interval: float = 30.0
     """Seconds between two passes of the release scheduler (it also wakes on demand)."""
+    preupload_dir: Path | None = None
+    """Where uploads wait before they are archived (FTP homes, online uploads, segment
+    journals); ``data_dir`` when not given. A site's nodes all mount the same folder."""
     clock_file: Path | None = None
     """Testing: a file holding today's date (``2030-01-31``) or a day offset (``+3``)
     that the release scheduler uses instead of the system date; read at every pass."""
+    store_url: str | None = None
+    """``s3://bucket/prefix``: archive and public trees in an object store (default: folders)."""
+    s3_endpoint: str | None = None
+    """The object store's address (else ``AWS_ENDPOINT_URL``, else AWS itself)."""
+    s3_region: str | None = None
+    s3_access_key: str | None = None
+    """Else ``AWS_ACCESS_KEY_ID`` and the rest of boto3's usual credential chain."""
+    s3_secret_key_file: Path | None = None
+    """A file holding the secret key (else ``AWS_SECRET_ACCESS_KEY``): never on the command line."""
+    store: Any = field(default=None, compare=False, repr=False)
+    """The opened store (``server_stub.storage.with_store``); ``None`` until the runner opens it."""
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -52,9 +67,14 @@ class Settings:
         return f"sqlite:///{self.data_dir / 'omix.db'}"
 
     @property
+    def upload_area(self) -> Path:
+        """The folder holding ``preupload/``, ``incoming/`` and ``segments/``."""
+        return self.preupload_dir or self.data_dir
+
+    @property
     def preupload_root(self) -> Path:
         """One home folder per user, named by user id, served over FTP."""
-        return self.data_dir / "preupload"
+        return self.upload_area / "preupload"
 
     @property
     def archive_root(self) -> Path:
@@ -64,12 +84,12 @@ class Settings:
     @property
     def incoming_root(self) -> Path:
         """Online (HTTP) uploads in progress, before they join a dataset."""
-        return self.data_dir / "incoming"
+        return self.upload_area / "incoming"
 
     @property
     def segments_root(self) -> Path:
         """Journals of segmented FTP uploads not yet assembled (``ftp/segments.py``)."""
-        return self.data_dir / "segments"
+        return self.upload_area / "segments"
 
     @property
     def public_root(self) -> Path:

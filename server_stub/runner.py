@@ -28,6 +28,7 @@ import uvicorn
 from server_stub.app import create_app
 from server_stub.archive.archiving import settle_preupload
 from server_stub.config import Settings
+from server_stub.data_folder_lock import hold as hold_data_folder
 from server_stub.db import Database
 from server_stub.ftp.preupload_server import PreuploadFtpServer
 from server_stub.ftp.public_server import PublicFtpServer
@@ -67,12 +68,24 @@ def open_database(settings: Settings) -> Database:
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Serve until ``stop`` is set (or a signal arrives)."""
     stop = stop or asyncio.Event()
+    folder_lock = None
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        # one process per SQLite data folder (raises DataFolderBusy, an OSError)
+        folder_lock = hold_data_folder(
+            settings.data_dir,
+            {"http": f"http://{settings.host}:{settings.http_port}/", "ftp": settings.ftp_port},
+        )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
 
-    database = await asyncio.to_thread(open_database, settings)
+    try:
+        database = await asyncio.to_thread(open_database, settings)
+    except BaseException:
+        if folder_lock is not None:
+            folder_lock.release()
+        raise
     records = PreuploadRecords(
         database,
         settings,
@@ -127,6 +140,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         with contextlib.suppress(Exception):
             await http_task
         database.dispose()
+        if folder_lock is not None:
+            folder_lock.release()
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)

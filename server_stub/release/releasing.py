@@ -26,6 +26,7 @@ from server_stub.archive import archiving
 from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.models import Access, CurationStatus, Dataset, utcnow
+from server_stub.release.claims import claim
 from server_stub.release.clock import Clock, FixedDay, clock_for
 from server_stub.release.models import LinkCloseReason, ReleaseJournal, ReleaseState, ReviewLink
 from server_stub.release.public_tree import (
@@ -79,8 +80,20 @@ def close_review_links(session: Session, dataset_id: int, reason: LinkCloseReaso
 def release_dataset(
     database: Database, settings: Settings, dataset_id: int, clock: Clock | None = None
 ) -> bool:
-    """Release one dataset if it is due; ``True`` when it was released now."""
+    """Release one dataset if it is due; ``True`` when it was released now.
+
+    Another process releasing the same dataset right now (a site's other
+    nodes on one PostgreSQL) makes this return ``False`` at once
+    (:func:`server_stub.release.claims.claim`).
+    """
     clock = clock or clock_for(settings)
+    with claim(database, dataset_id) as mine:
+        if not mine:
+            return False
+        return _release_claimed(database, settings, dataset_id, clock)
+
+
+def _release_claimed(database: Database, settings: Settings, dataset_id: int, clock: Clock) -> bool:
     with RELEASE_LOCK, archiving.LOCK:
         with database.session() as session:
             dataset = _load(session, dataset_id)
@@ -162,7 +175,9 @@ def _withheld_now_publishable(session: Session, settings: Settings) -> list[int]
 
 def publish_released(database: Database, settings: Settings, dataset_id: int) -> bool:
     """(Re)publish an already released dataset's files (no status change)."""
-    with RELEASE_LOCK, archiving.LOCK:
+    with claim(database, dataset_id) as mine, RELEASE_LOCK, archiving.LOCK:
+        if not mine:
+            return False
         with database.session() as session:
             dataset = _load(session, dataset_id)
             if dataset is None or dataset.released_at is None or not publishable(dataset):
@@ -263,9 +278,5 @@ def reconcile_public_tree(database: Database, settings: Settings, today_: date) 
                 log.warning("removing %s from the public tree (not released or withheld)", name)
                 remove_folder(Path(entry.path))
             elif hidden and released:
-                # a re-publication cut half way: finish it
-                try:
-                    with archiving.LOCK:
-                        publish_files(settings, dataset)
-                except (OSError, ReleaseError) as error:
-                    log.warning("finishing the publication of %s failed: %s", accession, error)
+                # a re-publication cut half way: finish it (unless another node is)
+                publish_released(database, settings, dataset.id)
