@@ -36,9 +36,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import aioftp
-from aioftp.common import SSLSessionBoundContext
 
 from omix_desktop.transfer.file_reader import FileShrankError, read_blocks
+from omix_desktop.transfer.ftp_data import open_upload_stream, passive_address, secure_data
 from omix_desktop.transfer.hashing import BLOCK_SIZE, IncrementalHasher
 from omix_desktop.transfer.reasons import (
     FailureReason,
@@ -308,7 +308,15 @@ class FtpConnection:
         try:
             try:
                 segment = (offset, size, segment_total) if segment_total is not None else None
-                stream = await self._upload_stream(remote, offset, segment)
+                stream = await open_upload_stream(
+                    self.client,
+                    self.settings.host,
+                    remote,
+                    offset,
+                    segment,
+                    connect_timeout=self.settings.connect_timeout,
+                    socket_timeout=self.settings.socket_timeout,
+                )
             except aioftp.StatusCodeError as exc:
                 raise classify_reply(exc, during="stor") from exc
             except Exception as exc:
@@ -355,7 +363,7 @@ class FtpConnection:
         cannot list it (the caller then asks about each file instead).
         """
         try:
-            host, port = await self._passive_address()
+            host, port = await passive_address(self.client, self.settings.host)
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(host, port), self.settings.connect_timeout
             )
@@ -372,7 +380,9 @@ class FtpConnection:
                 return set()
             if not code.startswith("1"):
                 return None
-            await self._secure_data(writer)
+            await secure_data(
+                self.client, writer, self.settings.host, self.settings.connect_timeout
+            )
             data = await asyncio.wait_for(reader.read(), self.settings.socket_timeout)
             writer.close()
             code, _info = await self._raw_reply()
@@ -396,75 +406,6 @@ class FtpConnection:
             raise classify(exc, during="command") from exc
         self.last_used = time.monotonic()
         return str(code), info
-
-    async def _secure_data(self, writer: asyncio.StreamWriter) -> None:
-        """TLS on a data connection when the control connection has it (same session)."""
-        control_tls = self.client.stream.writer.transport.get_extra_info("ssl_object")
-        if control_tls is None:
-            return
-        context = SSLSessionBoundContext(
-            ssl.PROTOCOL_TLS_CLIENT, context=control_tls.context, session=control_tls.session
-        )
-        await writer.start_tls(
-            context,  # duck-typed SSLContext wrapper
-            server_hostname=self.settings.host,
-            ssl_handshake_timeout=self.settings.connect_timeout,
-        )
-
-    async def _upload_stream(
-        self, remote: PurePosixPath, offset: int, segment: tuple[int, int, int] | None = None
-    ) -> aioftp.DataConnectionThrottleStreamIO:
-        """Open a passive data connection and start ``REST``/``STOR`` on it.
-
-        Unlike aioftp's ``upload_stream``, TLS on the data connection is
-        negotiated *after* the server's 150 reply: vsftpd (and other servers)
-        only start their side of the handshake once the command arrived, so
-        a handshake before STOR waits forever. The data connection reuses the
-        control connection's TLS session, which vsftpd requires by default.
-        """
-        client = self.client
-        host, port = await self._passive_address()
-        # The data connection is made while REST/SEGM and STOR go out: one round
-        # trip less per file (servers wait for the connection after a STOR).
-        connecting = asyncio.ensure_future(
-            asyncio.wait_for(asyncio.open_connection(host, port), self.settings.connect_timeout)
-        )
-        writer: asyncio.StreamWriter | None = None
-        try:
-            if segment is not None:
-                await client.command("SEGM {} {} {}".format(*segment), "350")
-            elif offset:
-                await client.command(f"REST {offset}", "350")
-            await client.command(f"STOR {remote}", "1xx")
-            reader, writer = await connecting
-            await self._secure_data(writer)
-        except BaseException:
-            if writer is not None:
-                writer.transport.abort()
-            elif connecting.done() and not connecting.cancelled() and not connecting.exception():
-                connecting.result()[1].transport.abort()
-            else:
-                connecting.cancel()
-            raise
-        return aioftp.DataConnectionThrottleStreamIO(
-            client,
-            reader,
-            writer,
-            throttles={"_": client.throttle},
-            timeout=self.settings.socket_timeout,
-        )
-
-    async def _passive_address(self) -> tuple[str, int]:
-        """EPSV, falling back to PASV; the server's PASV address is ignored (NAT)."""
-        try:
-            code, info = await self.client.command("EPSV", "229")
-            _ip, port = self.client.parse_epsv_response(info[-1])
-        except aioftp.StatusCodeError as exc:
-            if not status_code(exc).startswith("50"):
-                raise
-            code, info = await self.client.command("PASV", "227")
-            _ip, port = self.client.parse_pasv_response(info[-1])
-        return self.settings.host, port
 
     async def _data_failure(self, exc: BaseException) -> TransferError:
         """Classify a broken data connection, asking the control connection why.
