@@ -6,11 +6,24 @@ server's listing use :func:`check_path`, so the two can never disagree.
 A refused name is offered a replacement (:func:`safe_name`) that keeps it
 recognisable; the desktop's Prepare screen, ``omix-upload`` and the FTP
 server's refusals all suggest the same one.
+
+Two platform facts are part of the rule, so a file accepted here can be
+downloaded and saved on every user's computer:
+
+- macOS hands over names in decomposed Unicode (NFD: ``e`` + U+0301 for
+  ``é``). Every name is checked, shown and suggested in its composed form
+  (NFC, :func:`composed`), so the same visible name always gets the same
+  verdict and the same suggestion, whichever system typed it.
+- Windows cannot create files named after its devices (``CON``, ``aux.fq``,
+  ``nul.txt``, ``COM1``…, whatever the case or extension) and silently drops
+  a trailing dot or space (``a.fq.`` becomes ``a.fq``). Both are refused with
+  a replacement (``aux_.fq``, ``a.fq``); a space is refused anyway.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
@@ -18,6 +31,11 @@ from pathlib import PurePosixPath
 ALLOWED_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 _REFUSED_RUN = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME_LENGTH = 255
+WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"{port}{digit}" for port in ("COM", "LPT") for digit in range(10)}
+)
+"""Names Windows reserves for devices, with or without an extension, in any case."""
 
 
 class NameProblem(StrEnum):
@@ -28,6 +46,10 @@ class NameProblem(StrEnum):
     SPECIAL_CHARACTER = "special_character"
     DOT_NAME = "dot_name"
     TOO_LONG = "too_long"
+    RESERVED_NAME = "reserved_name"
+    """A Windows device name (``CON``, ``aux.fq``): cannot be saved on Windows."""
+    TRAILING_DOT = "trailing_dot"
+    """Ends with ``.``, which Windows drops: two names would become one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +82,38 @@ class NameVerdict:
                 return f"'{self.component}' is not a valid file or folder name"
             case NameProblem.TOO_LONG:
                 return f"'{self.component}' is longer than {MAX_NAME_LENGTH} characters"
+            case NameProblem.RESERVED_NAME:
+                return (
+                    f"'{self.component}' is reserved by Windows for a device "
+                    f"({device_name(self.component)}): it cannot be saved on Windows"
+                )
+            case NameProblem.TRAILING_DOT:
+                return f"'{self.component}' ends with a dot, which Windows removes"
         raise AssertionError(self.problem)
 
 
+def composed(text: str) -> str:
+    """``text`` in composed Unicode (NFC): the form a name is sent, checked and shown in.
+
+    macOS gives decomposed names (NFD); Windows and Linux usually composed
+    ones. Plain ASCII is unchanged.
+    """
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def device_name(name: str) -> str | None:
+    """The Windows device ``name`` stands for (``"AUX"`` for ``aux.fq``), else None.
+
+    Windows looks only at the part before the first dot and ignores case and
+    trailing spaces there, so ``Con.tar.gz`` and ``nul .txt`` are devices too.
+    """
+    stem = name.split(".", 1)[0].rstrip(" ").upper()
+    return stem if stem in WINDOWS_DEVICES else None
+
+
 def check_name(name: str) -> NameVerdict:
-    """Check a single file or folder name (no separators)."""
+    """Check a single file or folder name (no separators), in its composed form."""
+    name = composed(name)
     if not name:
         return NameVerdict(NameProblem.EMPTY, name)
     if name in {".", ".."}:
@@ -72,6 +121,10 @@ def check_name(name: str) -> NameVerdict:
     if len(name) > MAX_NAME_LENGTH:
         return NameVerdict(NameProblem.TOO_LONG, name)
     if ALLOWED_NAME.match(name):
+        if name.endswith("."):
+            return NameVerdict(NameProblem.TRAILING_DOT, name, ".")
+        if device_name(name) is not None:
+            return NameVerdict(NameProblem.RESERVED_NAME, name)
         return NameVerdict()
     for character in name:
         if character.isspace():
@@ -84,6 +137,7 @@ def check_name(name: str) -> NameVerdict:
 
 def check_path(path: str) -> NameVerdict:
     """Check every component of a relative POSIX path such as ``run1/a.fq.gz``."""
+    path = composed(path)
     parts = [part for part in path.strip("/").split("/")]
     if parts == [""]:
         return NameVerdict(NameProblem.EMPTY, path)
@@ -97,13 +151,18 @@ def check_path(path: str) -> NameVerdict:
 def safe_name(name: str) -> str:
     """A name :func:`check_name` accepts, close to ``name``.
 
-    Every refused character becomes ``_``, runs of ``_`` collapse, and a name
-    too long is cut before its extension so ``.fastq.gz`` survives.
+    Accents are dropped (``café`` becomes ``cafe``), every other refused
+    character becomes ``_``, runs of ``_`` collapse, trailing
+    dots go, a Windows device name gets a ``_`` after its stem (``aux_.fq``),
+    and a name too long is cut before its extension so ``.fastq.gz``
+    survives. Works on the composed form, so NFD and NFC give one answer.
     """
+    name = composed(name)
     if check_name(name).ok:
         return name
-    cleaned = _REFUSED_RUN.sub("_", name).strip("_")
-    cleaned = re.sub(r"_{2,}", "_", cleaned)
+    bare = "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
+    cleaned = _REFUSED_RUN.sub("_", composed(bare)).strip("_")
+    cleaned = re.sub(r"_{2,}", "_", cleaned).rstrip(".")
     if set(cleaned) <= {"."}:
         cleaned = "file"
     elif cleaned.startswith("."):  # "样本.fq" keeps its extension, not a hidden name
@@ -112,6 +171,9 @@ def safe_name(name: str) -> str:
         stem, dot, suffix = cleaned.partition(".")
         keep = MAX_NAME_LENGTH - len(dot + suffix)
         cleaned = stem[: max(1, keep)] + dot + suffix if keep > 0 else cleaned[:MAX_NAME_LENGTH]
+    if device_name(cleaned) is not None:
+        stem, dot, suffix = cleaned.partition(".")
+        cleaned = (stem.rstrip(" ") + "_" + dot + suffix)[:MAX_NAME_LENGTH]
     if not check_name(cleaned).ok:  # e.g. a leading dot the rule refuses
         cleaned = "file_" + cleaned.lstrip(".")
     return cleaned

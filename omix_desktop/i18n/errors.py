@@ -21,6 +21,7 @@ from omix_desktop.api.errors import (
 )
 from omix_desktop.i18n.format import format_size
 from omix_desktop.i18n.translator import Translator
+from omix_wire.naming import device_name, safe_name
 
 
 class _Verdict(Protocol):
@@ -237,6 +238,8 @@ def field_errors(error: ApiError, tr: Translator) -> dict[str, str]:
 def name_problem_message(problem: str, component: str, character: str, tr: Translator) -> str:
     """Why a file or folder name is refused, and how to fix it."""
     params = {"name": component, "character": character, "max": 255}
+    params["device"] = device_name(component) or component
+    params["safe"] = safe_name(component) if component else ""
     texts = {
         "empty": lambda: tr.gettext("The path has an empty file or folder name."),
         "space": lambda: tr.gettext("'{name}' contains a space. Replace it with '_' or '-'."),
@@ -247,6 +250,13 @@ def name_problem_message(problem: str, component: str, character: str, tr: Trans
         "dot_name": lambda: tr.gettext("'{name}' is not a valid file or folder name."),
         "too_long": lambda: tr.gettext(
             "'{name}' is longer than {max} characters. Use a shorter name."
+        ),
+        "reserved_name": lambda: tr.gettext(
+            "'{name}' is a name Windows keeps for a device ({device}): such a file cannot be "
+            "saved on Windows. Use '{safe}' instead."
+        ),
+        "trailing_dot": lambda: tr.gettext(
+            "'{name}' ends with a dot, which Windows removes. Use '{safe}' instead."
         ),
     }
     text = texts.get(str(problem))

@@ -49,6 +49,10 @@ def issue_text(issue: PreflightIssue, tr: Translator, *, rename_hint: bool = Tru
         IssueCode.DUPLICATE_DESTINATION: lambda: _(
             "Another file would be uploaded to the same place ({other}). Remove one of them."
         ),
+        IssueCode.DUPLICATE_IGNORING_CASE: lambda: _(
+            "Differs from {other} only in upper and lower case: Windows and the archive take "
+            "them for one file. Rename one of them."
+        ),
         IssueCode.CHANGED_SINCE_HASHING: lambda: _(
             "Changed since it was hashed; its MD5 is computed again."
         ),

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from omix_desktop.transfer.hashing import BLOCK_SIZE, IncrementalHasher
+from omix_wire.paths import os_path
 
 READAHEAD = 4
 """Blocks read ahead of the sender: memory per transfer is about this many MiB."""
@@ -47,7 +48,7 @@ async def read_blocks(
     if hasher is not None and hasher.offset != start:
         raise ValueError(f"hasher at {hasher.offset}, reading from {start}")
     loop = asyncio.get_running_loop()
-    handle = await loop.run_in_executor(None, open, path, "rb")
+    handle = await loop.run_in_executor(None, open, os_path(path), "rb")  # long Windows paths
     ready: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(max(1, readahead))
 
     in_thread = threading.Lock()  # a cancelled read may still be running in its thread

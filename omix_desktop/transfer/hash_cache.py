@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omix_desktop.transfer.local_db import database_path, open_local_db
+from omix_wire.paths import os_path
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS digests (
@@ -39,7 +40,7 @@ class FileStamp:
     @classmethod
     def of(cls, path: Path) -> FileStamp:
         """Stamp of the file as it is on disk now (raises OSError if it is gone)."""
-        stat = os.stat(path)
+        stat = os.stat(os_path(path))  # a long Windows path in its \\?\ form
         return cls(stat.st_size, stat.st_mtime_ns)
 
 

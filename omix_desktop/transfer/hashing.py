@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from omix_wire.paths import os_path
+
 if TYPE_CHECKING:
     from omix_desktop.transfer.hash_cache import HashCache
 
@@ -117,7 +119,7 @@ def _feed(
     view = memoryview(buffer)
     remaining = None if end is None else max(0, end - start)
     total = 0
-    with open(path, "rb", buffering=0) as handle:
+    with open(os_path(path), "rb", buffering=0) as handle:  # long Windows paths too
         if start:
             handle.seek(start)
         while remaining is None or remaining > 0:

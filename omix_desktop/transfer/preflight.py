@@ -4,7 +4,9 @@ Everything the server would refuse later, or a curator would question, is
 caught here while the user can still fix it: names and folders with spaces or
 special characters (the shared rule of :mod:`omix_wire.naming`, so client and
 server never disagree), empty files, files over the guide's size limits,
-the same content picked twice, and files changed since they were hashed.
+the same content picked twice, two files going to names that differ only in
+case or Unicode form (one file on Windows, macOS and in the archive), and
+files changed since they were hashed.
 
 Results are typed: a machine code plus parameters, which the UI translates;
 :meth:`PreflightIssue.describe` gives English for logs and the CLI.
@@ -24,6 +26,7 @@ from omix_desktop.transfer.selection import PlannedFile
 from omix_wire.files import SizeProblem, check_size
 from omix_wire.limits import ARCHIVE_WARNING_SIZE, FILE_WARNING_SIZE, GB, is_archive
 from omix_wire.naming import check_path
+from omix_wire.paths import collision_key, os_path
 
 
 class Severity(StrEnum):
@@ -46,6 +49,8 @@ class IssueCode(StrEnum):
     ARCHIVE_TOO_LARGE = "archive_too_large"
     DUPLICATE_CONTENT = "duplicate_content"
     DUPLICATE_DESTINATION = "duplicate_destination"
+    DUPLICATE_IGNORING_CASE = "duplicate_ignoring_case"
+    """``A.fq`` and ``a.fq``: two files here, one on Windows and in the archive."""
     CHANGED_SINCE_HASHING = "changed_since_hashing"
     SIDECAR_MISMATCH = "sidecar_mismatch"
 
@@ -60,6 +65,7 @@ _SEVERITY = {
     IssueCode.ARCHIVE_TOO_LARGE: Severity.WARNING,
     IssueCode.DUPLICATE_CONTENT: Severity.WARNING,
     IssueCode.DUPLICATE_DESTINATION: Severity.ERROR,
+    IssueCode.DUPLICATE_IGNORING_CASE: Severity.ERROR,
     IssueCode.CHANGED_SINCE_HASHING: Severity.WARNING,
     IssueCode.SIDECAR_MISMATCH: Severity.WARNING,
 }
@@ -111,6 +117,11 @@ class PreflightIssue:
                 return f"{name}: same content (MD5 {p['md5']}) as {p['other']}."
             case IssueCode.DUPLICATE_DESTINATION:
                 return f"{name}: {self.local} and {p['other']} would be uploaded to the same place."
+            case IssueCode.DUPLICATE_IGNORING_CASE:
+                return (
+                    f"{name} and {p['other']} differ only in upper and lower case: Windows "
+                    "and the archive take them for one file. Rename one of them."
+                )
             case IssueCode.CHANGED_SINCE_HASHING:
                 return f"{name}: the file changed since it was hashed; it will be hashed again."
             case IssueCode.SIDECAR_MISMATCH:
@@ -160,6 +171,7 @@ def check(
     issues: list[PreflightIssue] = []
     by_md5: dict[str, PlannedFile] = {}
     by_remote: dict[str, PlannedFile] = {}
+    by_key: dict[str, PlannedFile] = {}
     for item in planned:
         remote = str(item.remote)
         add = _adder(issues, item, remote)
@@ -177,9 +189,14 @@ def check(
         other = by_remote.setdefault(remote, item)
         if other is not item:
             add(IssueCode.DUPLICATE_DESTINATION, other=str(other.local))
+        else:
+            first_named = by_key.setdefault(collision_key(remote), item)
+            if first_named is not item:
+                add(IssueCode.DUPLICATE_IGNORING_CASE, other=str(first_named.remote))
 
+        opened = os_path(item.local)  # a long Windows path needs its \\?\ form
         try:
-            info = os.stat(item.local)
+            info = os.stat(opened)
         except FileNotFoundError:
             add(IssueCode.MISSING)
             continue
@@ -189,7 +206,7 @@ def check(
         if not stat.S_ISREG(info.st_mode):
             add(IssueCode.NOT_A_FILE)
             continue
-        if not os.access(item.local, os.R_OK):
+        if not os.access(opened, os.R_OK):
             add(IssueCode.UNREADABLE, error="permission denied")
             continue
         size = info.st_size

@@ -4,6 +4,11 @@ The guide's FTP pre-upload keeps folder structure: a picked folder ``run1``
 lands as ``run1/...`` under the user's FTP home, a picked file lands at the top
 (or under an optional remote base folder). Names are *not* checked here; that
 is pre-flight's job, so a bad name is reported instead of silently dropped.
+
+The local path stays in the operating system's form (it is what opens the
+file: a decomposed name on macOS, a drive or share on Windows); the remote
+path is made of the composed (NFC) names, the form the archive checks and
+shows (:mod:`omix_wire.paths`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from omix_wire.paths import remote_parts
 
 IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 """Operating-system litter never uploaded from a picked folder."""
@@ -48,10 +55,10 @@ def plan_uploads(
         item = Path(item).absolute()
         if item.is_dir():
             for file in _walk(item):
-                relative = PurePosixPath(item.name, *file.relative_to(item).parts)
+                relative = remote_parts([item.name, *file.relative_to(item).parts])
                 planned.append(PlannedFile(file, base / relative if base else relative))
         else:
-            remote = PurePosixPath(item.name)
+            remote = remote_parts([item.name])
             planned.append(PlannedFile(item, base / remote if base else remote))
     return planned
 

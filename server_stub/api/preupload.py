@@ -23,7 +23,8 @@ router = APIRouter(prefix="/preupload", tags=["pre-upload"], responses=SIGNED_IN
 
 class NameProblemOut(BaseModel):
     code: str
-    """``space``, ``special_character``, ``dot_name``, ``too_long`` or ``empty``."""
+    """``space``, ``special_character``, ``dot_name``, ``too_long``, ``empty``,
+    ``reserved_name`` (a Windows device name) or ``trailing_dot``."""
     component: str
     """The file or folder name at fault."""
     character: str
