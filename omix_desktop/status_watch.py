@@ -3,8 +3,12 @@
 The archive has no push channel, so the app polls "My submissions". It looks
 often while something is in motion (files being checked, a release due) and
 backs off to a slow pace when nothing changes, so an idle app costs the
-server almost nothing. :func:`changes` turns two snapshots into the events
-worth a desktop notification.
+server little (one indexed list query every :data:`SLOW` seconds).
+:func:`changes` turns two snapshots into the events worth a desktop
+notification; :func:`differs` also sees datasets that appeared (made in the
+form or by another client) or went, or any other edit of a row: those are no
+notification, but they show the list is moving, so the watch looks again soon
+instead of backing off (a new dataset used to wait out the slow pace).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from typing import Protocol
 
 FAST = 3.0
 """Seconds between looks while something is in motion."""
-SLOW = 60.0
-"""The slowest pace, reached by doubling when nothing changes."""
+SLOW = 20.0
+"""The slowest pace, reached by doubling when nothing changes: a dataset made by
+another client shows within this many seconds."""
 
 
 class Row(Protocol):
@@ -57,6 +62,14 @@ def changes(before: Mapping[str, Row], after: Iterable[Row]) -> list[Change]:
         if row.curation_status != old.curation_status and row.curation_status == "Returned":
             found.append(Change(row.accession, ChangeKind.RETURNED))
     return found
+
+
+def differs(before: Mapping[str, Row], after: Iterable[Row]) -> bool:
+    """Anything new in the list: a dataset added or gone, or a row changed at all."""
+    rows = list(after)
+    if {row.accession for row in rows} != set(before):
+        return True
+    return any(before[row.accession] != row for row in rows)
 
 
 def in_motion(rows: Iterable[Row]) -> bool:

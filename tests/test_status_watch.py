@@ -48,3 +48,15 @@ def test_looks_fast_while_checking_and_backs_off_when_idle() -> None:
         delays.append(status_watch.next_delay(delays[-1], idle, changed=False))
     assert delays[1] == 6.0 and delays[-1] == status_watch.SLOW
     assert delays == sorted(delays)
+
+
+def test_a_new_or_edited_dataset_is_movement_without_a_notification() -> None:
+    before = {"OMIX000001": Row("OMIX000001", "Archived")}
+    assert not status_watch.differs(before, [Row("OMIX000001", "Archived")])
+    grown = [Row("OMIX000001", "Archived"), Row("OMIX000002", "Archived")]
+    assert status_watch.differs(before, grown)  # made in the form or by another client
+    assert status_watch.changes(before, grown) == []  # but nothing to notify
+    assert status_watch.differs(before, [])  # deleted elsewhere
+    assert status_watch.differs(before, [Row("OMIX000001", "Archived", "Curated")])
+    # so the watch looks again soon instead of backing off towards SLOW
+    assert status_watch.next_delay(status_watch.SLOW, grown, changed=True) == status_watch.FAST

@@ -10,13 +10,17 @@ from omix_desktop.ui.context import AppContext
 
 
 def work_screens(context: AppContext) -> list[Screen]:
-    return [
+    screens = [
         _prepare(context),
         _transfers(context),
         _new_dataset(context),
         _submissions(context),
         _released(context),
     ]
+    new_dataset, submissions = screens[2], screens[3]
+    # a dataset made in the form is in My submissions at once, without Refresh
+    new_dataset.submitted.connect(lambda _accession: submissions.wake())  # type: ignore[attr-defined]
+    return screens
 
 
 def _prepare(context: AppContext) -> Screen:

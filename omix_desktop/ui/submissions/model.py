@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from omix_desktop.api.archive_models import DatasetRow
 from omix_desktop.i18n.format import format_datetime, format_size
+from omix_desktop.i18n.server_terms import term
 from omix_desktop.i18n.translator import Translator
 
 COLUMNS = ("accession", "title", "organism", "access", "updated_at", "status", "curation_status")
@@ -21,9 +22,30 @@ class DatasetsModel(QAbstractTableModel):
         self.rows: list[DatasetRow] = []
 
     def set_rows(self, rows: list[DatasetRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
+        """Bring the rows in line with a new listing, row by row (never a reset).
+
+        A reset would drop the view's selection and scroll position at every poll;
+        here rows gone are removed, changed rows say so, new ones are appended
+        (the sorting proxy puts them in their place), so what the user chose and
+        where the list was scrolled stay as they were.
+        """
+        wanted = {row.accession: row for row in rows}
+        for position in range(len(self.rows) - 1, -1, -1):
+            if self.rows[position].accession not in wanted:
+                self.beginRemoveRows(QModelIndex(), position, position)
+                del self.rows[position]
+                self.endRemoveRows()
+        last = len(COLUMNS) - 1
+        for position, old in enumerate(self.rows):
+            new = wanted.pop(old.accession)
+            if new != old:
+                self.rows[position] = new
+                self.dataChanged.emit(self.index(position, 0), self.index(position, last))
+        if wanted:
+            first = len(self.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(wanted) - 1)
+            self.rows.extend(wanted.values())
+            self.endInsertRows()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self.rows)
@@ -76,20 +98,9 @@ def files_and_size(count: int, size: int, tr: Translator) -> str:
 
 
 def access_label(access: str, tr: Translator) -> str:
-    _ = tr.gettext
-    return _("Controlled access") if access == "controlled" else _("Open access")
+    return term(access, tr)
 
 
 def status_label(status: str, tr: Translator) -> str:
     """The archive's status names (dataset, curation and file), in the user's language."""
-    _ = tr.gettext
-    labels = {
-        "Checking": _("Checking"),
-        "MD5 Checked Failed": _("MD5 Checked Failed"),
-        "Archived": _("Archived"),
-        "Released": _("Released"),
-        "Waiting for Curation": _("Waiting for Curation"),
-        "Returned": _("Returned"),
-        "Curated": _("Curated"),
-    }
-    return labels.get(status, status)
+    return term(status, tr)

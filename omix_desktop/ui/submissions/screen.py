@@ -76,9 +76,13 @@ class SubmissionsScreen(DatasetActions):
         self.current: Dataset | None = None
         self._snapshot: dict[str, Any] = {}
         self._watch: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        """Set to look at the list now (a dataset was just made, the screen was shown)."""
         self.diagnoses: dict[str, FileDiagnosis] = {}
         """The server's diagnosis of the open dataset's ``Checking`` files, by file id."""
         self._diagnosed_at = 0.0
+        self.watch_delay = status_watch.FAST
+        """The watch's current pause between two looks at the list (seconds)."""
 
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 16pt; font-weight: 600;")
@@ -172,13 +176,23 @@ class SubmissionsScreen(DatasetActions):
 
     def activated(self) -> None:
         self._start_watching()
+        self.wake()
+
+    def wake(self) -> None:
+        """Look at the list now instead of at the end of the current pause (e.g. after
+        the New dataset form submitted one)."""
+        self._wake.set()
+        self._start_watching()
 
     def _session_changed(self) -> None:
         if self.context.session.api is None or self.context.session.user is None:
             self._stop_watching()
+            self._snapshot = {}
             self.model.set_rows([])
             self.current = None
             self._show_dataset()
+        else:  # signed in: follow the datasets (and notify) whichever screen is shown
+            self._start_watching()
 
     def _start_watching(self) -> None:
         if self._watch is None or self._watch.done():
@@ -190,14 +204,20 @@ class SubmissionsScreen(DatasetActions):
             self._watch = None
 
     async def _watch_loop(self) -> None:
-        delay = status_watch.FAST
+        self.watch_delay = status_watch.FAST
         while self.context.session.api is not None:
+            self._wake.clear()
             changed = await self.refresh()
-            delay = status_watch.next_delay(delay, self.model.rows, changed)
-            await asyncio.sleep(delay)
+            self.watch_delay = status_watch.next_delay(self.watch_delay, self.model.rows, changed)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.watch_delay)
 
     async def refresh(self) -> bool:
-        """Reload the list (and the open dataset); True when something changed."""
+        """Reload the list (and the open dataset); True when something changed.
+
+        The model is updated row by row, so the selection and the scroll position
+        survive; a dataset that appeared counts as a change (look again soon).
+        """
         api = self.context.session.api
         if api is None:
             return False
@@ -207,17 +227,38 @@ class SubmissionsScreen(DatasetActions):
             show_message(self.message, self.api_error_text(error), error=True)
             return False
         events = status_watch.changes(self._snapshot, rows)
+        moved = status_watch.differs(self._snapshot, rows)
         self._snapshot = {row.accession: row for row in rows}
         chosen = self.current.accession if self.current else None
+        top = self._top_row()
         self.model.set_rows(rows)
-        self._reselect(chosen)
+        if not self.table.selectionModel().hasSelection():
+            self._reselect(chosen)
+        self._keep_top(top)
         for event in events:
             self._notify(event.accession, event.kind)
         if chosen is not None and (events or self.current is None):
             await self.open(chosen)
         elif chosen and self._checking() and time.monotonic() - self._diagnosed_at > DIAGNOSE_EVERY:
             await self.open(chosen)  # what is still Checking may have moved on
-        return bool(events)
+        return bool(events) or moved
+
+    def _top_row(self) -> str | None:
+        """The dataset at the top of the scrolled list (None when not scrolled)."""
+        if self.table.verticalScrollBar().value() == 0:
+            return None  # at the top: stay there, so new datasets are seen
+        index = self.table.indexAt(self.table.viewport().rect().topLeft())
+        return str(index.siblingAtColumn(0).data()) if index.isValid() else None
+
+    def _keep_top(self, accession: str | None) -> None:
+        """Scroll back to the row that was at the top when rows came or went above it."""
+        if accession is None or self._top_row() == accession:
+            return
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if index.data() == accession:
+                self.table.scrollTo(index, QTableView.ScrollHint.PositionAtTop)
+                return
 
     def _reselect(self, accession: str | None) -> None:
         if accession is None:
