@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -49,6 +48,7 @@ from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_desktop.ui.dataset_form.values import DRAFT, FormValues
 from omix_desktop.ui.dates import localize_date_edit
+from omix_desktop.ui.layout import row_of, single_shot
 from omix_desktop.ui.uploads_service import local_md5s
 from omix_wire.limits import latest_release_date
 
@@ -78,8 +78,29 @@ class NewDatasetScreen(FormValues):
         self.intro.setWordWrap(True)
         body = QWidget()
         column = QVBoxLayout(body)
+        for box in (self._build_info_box(), self._build_files_box(), self._build_project_box()):
+            column.addWidget(box)
+        self.submit_button = QPushButton()
+        self.submit_button.setObjectName("submit_dataset")
+        self.submit_button.setDefault(True)
+        self.message = message_label()
+        self.message.setObjectName("message")
+        column.addWidget(self.message)
+        column.addWidget(self.submit_button, 0, Qt.AlignmentFlag.AlignRight)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(scroll, 1)
 
-        # -- data info
+        self._save_timer = single_shot(self, 500, self._save_draft)
+        self._hint_timer = single_shot(self, 250, self._ask_hints)
+        self._connect_signals()
+        self.retranslate()
+
+    def _build_info_box(self) -> QGroupBox:
+        """Data info: title, description, organism with its hints, type, access."""
         self.info_box = QGroupBox()
         info = QFormLayout(self.info_box)
         self.title = QLineEdit()
@@ -105,11 +126,9 @@ class NewDatasetScreen(FormValues):
         self.access_group.addButton(self.controlled_access)
         self.access_note = QLabel()
         self.access_note.setWordWrap(True)
-        access_row = QWidget()
-        access_layout = QVBoxLayout(access_row)
-        access_layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.open_access, self.controlled_access, self.access_note):
-            access_layout.addWidget(widget)
+        access_row = row_of(
+            self.open_access, self.controlled_access, self.access_note, vertical=True
+        )
         for name, widget in (
             ("title", self.title),
             ("description", self.description),
@@ -121,8 +140,10 @@ class NewDatasetScreen(FormValues):
         ):
             self._row(info, name, widget)
         info.addRow("", self.human_note)
+        return self.info_box
 
-        # -- files
+    def _build_files_box(self) -> QGroupBox:
+        """The files to submit: pre-uploaded or uploaded online, with their details."""
         self.files_box = QGroupBox()
         files_layout = QVBoxLayout(self.files_box)
         self.files_intro = QLabel()
@@ -133,27 +154,22 @@ class NewDatasetScreen(FormValues):
         self.refresh_files.setObjectName("refresh_files")
         self.files_error = FieldError(self.files)
         self.errors["files"] = self.files_error
+        self.add_online = QPushButton()
+        self.add_online.setObjectName("add_online")
         files_layout.addWidget(self.files_intro)
         files_layout.addWidget(self.files)
         files_layout.addWidget(self.files_error)
-        self.add_online = QPushButton()
-        self.add_online.setObjectName("add_online")
-        file_buttons = QHBoxLayout()
-        file_buttons.addWidget(self.refresh_files)
-        file_buttons.addWidget(self.add_online)
-        file_buttons.addStretch(1)
-        files_layout.addLayout(file_buttons)
+        files_layout.addWidget(row_of(self.refresh_files, self.add_online, stretch=True))
+        return self.files_box
 
-        # -- BioProject, release, numbers, terms
+    def _build_project_box(self) -> QGroupBox:
+        """BioProject, release date, MOST number and the terms."""
         self.project_box = QGroupBox()
         project = QFormLayout(self.project_box)
         self.bioproject = QComboBox()
         self.new_bioproject = QPushButton()
-        project_row = QWidget()
-        project_layout = QHBoxLayout(project_row)
-        project_layout.setContentsMargins(0, 0, 0, 0)
-        project_layout.addWidget(self.bioproject, 1)
-        project_layout.addWidget(self.new_bioproject)
+        project_row = row_of(self.bioproject, self.new_bioproject)
+        project_row.layout().setStretch(0, 1)  # type: ignore[union-attr]
         self._row(project, "bioproject", project_row)
         self.release_now = QRadioButton()
         self.release_on = QRadioButton()
@@ -165,44 +181,15 @@ class NewDatasetScreen(FormValues):
         self.release_date.setMaximumDate(QDate(latest.year, latest.month, latest.day))
         self.release_date.setDate(QDate.currentDate().addMonths(6))
         self.release_date.setEnabled(False)
-        release_row = QWidget()
-        release_layout = QHBoxLayout(release_row)
-        release_layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.release_now, self.release_on, self.release_date):
-            release_layout.addWidget(widget)
-        release_layout.addStretch(1)
+        release_row = row_of(self.release_now, self.release_on, self.release_date, stretch=True)
         self._row(project, "release_date", release_row)
         self.most_registration_number = QLineEdit()
         self._row(project, "most_registration_number", self.most_registration_number)
         self.terms = QCheckBox()
         self._row(project, "terms_accepted", self.terms)
+        return self.project_box
 
-        self.submit_button = QPushButton()
-        self.submit_button.setObjectName("submit_dataset")
-        self.submit_button.setDefault(True)
-        self.message = message_label()
-        self.message.setObjectName("message")
-
-        for box in (self.info_box, self.files_box, self.project_box):
-            column.addWidget(box)
-        column.addWidget(self.message)
-        column.addWidget(self.submit_button, 0, Qt.AlignmentFlag.AlignRight)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.intro)
-        layout.addWidget(scroll, 1)
-
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(500)
-        self._save_timer.timeout.connect(self._save_draft)
-        self._hint_timer = QTimer(self)
-        self._hint_timer.setSingleShot(True)
-        self._hint_timer.setInterval(250)
-        self._hint_timer.timeout.connect(self._ask_hints)
-
+    def _connect_signals(self) -> None:
         for edit in (self.title, self.organism, self.most_registration_number):
             edit.textChanged.connect(self._changed)
         self.organism.textEdited.connect(lambda _text: self._hint_timer.start())
@@ -221,7 +208,6 @@ class NewDatasetScreen(FormValues):
         self.add_online.clicked.connect(self._choose_online)
         self.new_bioproject.clicked.connect(self._create_bioproject)
         self.submit_button.clicked.connect(lambda: self.spawn(self.submit()))
-        self.retranslate()
 
     def _row(self, form: QFormLayout, name: str, widget: QWidget) -> None:
         box, error = with_error(widget)
