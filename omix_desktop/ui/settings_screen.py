@@ -67,7 +67,34 @@ class SettingsScreen(Screen):
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 18pt; font-weight: 600;")
 
-        # language
+        boxes = (
+            self._build_language_box(),
+            self._build_connection_box(),
+            self._build_support_box(),
+            self._build_check_box(),
+        )
+        body = QWidget()
+        body.setMaximumWidth(900)
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(32, 24, 32, 24)
+        body_layout.addWidget(self.heading)
+        for box in boxes:
+            body_layout.addWidget(box)
+        body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+        self.load_from_settings()
+        context.session.changed.connect(self.load_from_settings)
+        context.language.changed.connect(self._sync_language_combo)
+        self.retranslate()
+
+    def _build_language_box(self) -> QGroupBox:
+        """The interface language (switches at once)."""
         self.language_box = QGroupBox()
         self.language_combo = QComboBox()
         self.language_combo.setObjectName("language")
@@ -78,8 +105,10 @@ class SettingsScreen(Screen):
         self.language_label.setBuddy(self.language_combo)
         language_form = QFormLayout(self.language_box)
         language_form.addRow(self.language_label, self.language_combo)
+        return self.language_box
 
-        # connection
+    def _build_connection_box(self) -> QGroupBox:
+        """Server address, FTP port and encryption."""
         self.connection_box = QGroupBox()
         self.server_edit = QLineEdit()
         self.server_edit.setObjectName("server")
@@ -107,10 +136,12 @@ class SettingsScreen(Screen):
         save_row.addWidget(self.connection_message)
         save_row.addStretch(1)
         connection_form.addRow(save_row)
+        return self.connection_box
 
-        # log and support
+    def _build_support_box(self) -> QGroupBox:
+        """Where the log is, and a support bundle to send."""
         self.support_box = QGroupBox()
-        self.log_path_edit = QLineEdit(str(context.paths.log_file))
+        self.log_path_edit = QLineEdit(str(self.context.paths.log_file))
         self.log_path_edit.setObjectName("log_path")
         self.log_path_edit.setReadOnly(True)
         self.log_label = QLabel()
@@ -130,8 +161,10 @@ class SettingsScreen(Screen):
         support_row.addStretch(1)
         support_form.addRow(support_row)
         support_form.addRow(self.support_message)
+        return self.support_box
 
-        # network check
+    def _build_check_box(self) -> QGroupBox:
+        """The network check and its results."""
         self.check_box = QGroupBox()
         self.check_intro = QLabel()
         self.check_intro.setWordWrap(True)
@@ -156,26 +189,7 @@ class SettingsScreen(Screen):
         check_row.addStretch(1)
         check_layout.addLayout(check_row)
         check_layout.addWidget(self.check_results)
-
-        body = QWidget()
-        body.setMaximumWidth(900)
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(32, 24, 32, 24)
-        body_layout.addWidget(self.heading)
-        for box in (self.language_box, self.connection_box, self.support_box, self.check_box):
-            body_layout.addWidget(box)
-        body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
-
-        self.load_from_settings()
-        context.session.changed.connect(self.load_from_settings)
-        context.language.changed.connect(self._sync_language_combo)
-        self.retranslate()
+        return self.check_box
 
     def nav_title(self) -> str:
         return self.i18n.gettext("Settings")
