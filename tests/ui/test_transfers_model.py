@@ -1,0 +1,141 @@
+"""Transfers as one table model and three filtered lists, checked by Qt's model tester.
+
+The testers stay attached while rows are added, changed, moved between the
+lists and removed: every signal the models send is checked against what they
+answer (a broken invariant is a Qt warning, which fails a UI test here).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+import pytest
+from PySide6.QtCore import QAbstractItemModel, Qt
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+
+from omix_desktop.i18n.translator import Translator
+from omix_desktop.transfer import FtpSettings, PlannedFile, UploadQueue
+from omix_desktop.transfer.queue_memory import MemoryQueueStore
+from omix_desktop.ui.transfers import TransfersScreen
+from omix_desktop.ui.transfers.model import LIST_ROLE, Column, TransferLists
+from tests.ui.support import run_until
+
+
+def attach_testers(request: pytest.FixtureRequest, lists: TransferLists) -> list[ModelTester]:
+    """pytest-qt's model tester on the table and on each list (kept for the whole test)."""
+    testers = []
+    models: list[QAbstractItemModel] = [lists.table, *lists.models.values()]
+    for model in models:
+        tester = ModelTester(request.config)
+        tester.check(model)
+        request.addfinalizer(tester._cleanup)
+        testers.append(tester)
+    return testers
+
+
+def names(lists: TransferLists, name: str) -> list[str]:
+    model = lists.models[name]
+    return [model.index(row, Column.NAME).data() for row in range(model.rowCount())]
+
+
+@pytest.fixture
+def engine(tmp_path: Path, loop) -> UploadQueue:
+    """The real engine on the app's in-memory store, not started (commands only)."""
+    store = MemoryQueueStore(tmp_path / "queue")
+    queue = UploadQueue(store, FtpSettings("127.0.0.1", 9, "nobody", "x"))
+    yield queue
+    store.close()
+
+
+def test_lists_follow_added_changed_moved_and_removed_rows(
+    request: pytest.FixtureRequest, qtmodeltester, engine: UploadQueue, tmp_path: Path
+) -> None:
+    translator = Translator("en")
+    lists = TransferLists(translator)
+    qtmodeltester.check(lists.table)
+    attach_testers(request, lists)
+    engine.events.subscribe(lists.on_event)
+    lists.load(engine.items())
+    local = tmp_path / "files"
+    local.mkdir()
+    for name in "abcdef":
+        (local / f"{name}.fq").write_bytes(os.urandom(100 + ord(name)))
+    items = engine.add(PlannedFile(local / f"{n}.fq", PurePosixPath(f"run/{n}.fq")) for n in "abcd")
+    lists.flush()
+    assert names(lists, "queued") == ["run/a.fq", "run/b.fq", "run/c.fq", "run/d.fq"]
+    assert lists.counts() == {"queued": 4, "failed": 0, "successful": 0}
+
+    engine.cancel(items[1].id)  # b and c to Failed in one batch, a paused (changed in place)
+    engine.cancel(items[2].id)
+    engine.pause(items[0].id)
+    lists.flush()
+    assert names(lists, "queued") == ["run/a.fq", "run/d.fq"]
+    assert names(lists, "failed") == ["run/b.fq", "run/c.fq"]
+    assert lists.models["queued"].index(0, Column.STATE).data() == "Paused"
+    failed = lists.models["failed"]
+    assert failed.index(0, Column.STATE).data() == "Failed"
+    assert failed.index(0, Column.STATE).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert failed.index(0, 0).data(LIST_ROLE) == "failed"
+    assert failed.headerData(Column.DETAIL, Qt.Orientation.Horizontal) == "Reason"
+    assert lists.models["queued"].headerData(Column.DETAIL, Qt.Orientation.Horizontal) == "Note"
+
+    engine.retry([items[2].id])  # c back to Queued, between a and d (queue order)
+    more = engine.add(PlannedFile(local / f"{n}.fq", PurePosixPath(f"run/{n}.fq")) for n in "ef")
+    engine.remove(items[3].id)  # d removed while e and f arrive
+    lists.flush()
+    assert names(lists, "queued") == ["run/a.fq", "run/c.fq", "run/e.fq", "run/f.fq"]
+    assert names(lists, "failed") == ["run/b.fq"]
+    assert lists.models["queued"].ids == [items[0].id, items[2].id, more[0].id, more[1].id]
+    assert lists.table.rowCount() == 5
+
+    engine.remove(items[1].id)
+    engine.remove(items[0].id)
+    lists.flush()
+    assert lists.counts() == {"queued": 3, "failed": 0, "successful": 0}
+    assert [lists.table.index(r, 0).data() for r in range(3)] == names(lists, "queued")
+
+    translator.set_language("zh_CN")  # as the screen does on a switch: every text again
+    lists.retranslate()
+    assert lists.models["queued"].index(0, Column.STATE).data() == "排队中"
+    assert lists.models["queued"].headerData(Column.DETAIL, Qt.Orientation.Horizontal) == "备注"
+    lists.load([])
+    assert lists.counts() == {"queued": 0, "failed": 0, "successful": 0}
+
+
+def test_real_uploads_move_through_the_lists_under_the_model_testers(
+    request: pytest.FixtureRequest, context, qtbot: QtBot, loop, user, tmp_path: Path
+) -> None:
+    loop.run_until_complete(context.session.sign_in(user.email, user.password))
+    run_until(loop, lambda: context.uploads.queue is not None)
+    screen = TransfersScreen(context)
+    qtbot.addWidget(screen)
+    screen.show()
+    attach_testers(request, screen.lists)
+    queue = context.uploads.queue
+    assert isinstance(queue.store, MemoryQueueStore)
+    files = []
+    for index in range(12):
+        path = tmp_path / f"s{index:02d}.fq"
+        path.write_bytes(os.urandom(20_000 + index))
+        files.append(PlannedFile(path, PurePosixPath(f"model/s{index:02d}.fq")))
+    queue.add(files)
+    seen: dict[str, int] = {"queued": 0}
+    screen.lists.refreshed.connect(
+        lambda: seen.update(queued=max(seen["queued"], screen.lists.counts()["queued"]))
+    )
+    run_until(loop, lambda: screen.lists.counts()["successful"] == 12)
+    assert seen["queued"] >= 1
+    assert screen.lists.counts() == {"queued": 0, "failed": 0, "successful": 12}
+    successful = screen.lists.models["successful"]
+    assert sorted(successful.index(r, Column.NAME).data() for r in range(12)) == [
+        f"model/s{i:02d}.fq" for i in range(12)
+    ]
+    assert {successful.index(r, Column.STATE).data() for r in range(12)} == {
+        "Uploaded and verified"
+    }
+    screen.act("remove", successful.ids[:5])
+    run_until(loop, lambda: screen.lists.counts()["successful"] == 7)
+    assert screen.tabs.tabText(2) == "Successful (7)"
+    assert len(queue.items()) == 7
