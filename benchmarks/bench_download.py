@@ -30,15 +30,12 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server_stub.config import Settings  # noqa: E402
-from server_stub.db import Database  # noqa: E402
-from server_stub.models import DataFile  # noqa: E402
-from tests.support.catalog import DatasetSpec, FileSpec, add_datasets  # noqa: E402
+from tests.support.catalog import publish_file  # noqa: E402
 from tests.support.server import HOST, ServerProcess, free_port  # noqa: E402
 
 MiB = 1024 * 1024
@@ -110,27 +107,11 @@ def main() -> int:
 
         server.start()
         settings = Settings(data_dir=server.data_dir)
-        (accession,) = add_datasets(
-            server.data_dir,
-            [DatasetSpec(title="Download benchmark", files=[FileSpec("big", ".bin", size=1)])],
+        accession, file_id = publish_file(
+            server.data_dir, source, args.size, md5, "Download benchmark"
         )
-        file_id = f"{accession}-01"
         name = f"{file_id}.bin"
-        archive = settings.archive_root / accession
-        archive.mkdir(parents=True, exist_ok=True)
-        os.replace(source, archive / name)
         public = settings.public_root / "OMIX" / accession
-        public.mkdir(parents=True, exist_ok=True)
-        os.link(archive / name, public / name)
-        (public / f"{name}.md5").write_text(f"{md5}  {name}\n")
-        database = Database(settings.sqlalchemy_url)
-        with database.session() as session:
-            session.execute(
-                update(DataFile)
-                .where(DataFile.file_id == file_id)
-                .values(size=args.size, md5_declared=md5, md5_computed=md5)
-            )
-        database.dispose()
 
         static_port = free_port()
         static = subprocess.Popen(

@@ -47,17 +47,13 @@ from pathlib import Path
 from typing import IO
 
 import requests
-from sqlalchemy import update
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from server_stub.config import Settings  # noqa: E402
-from server_stub.db import Database  # noqa: E402
-from server_stub.models import DataFile  # noqa: E402
 from tests.support.accounts import ApiUser, new_user  # noqa: E402
-from tests.support.catalog import DatasetSpec, FileSpec, add_datasets  # noqa: E402
+from tests.support.catalog import publish_file  # noqa: E402
 from tests.support.server import ServerProcess, free_port_range  # noqa: E402
 from tests.support.wan import CONNECTION_RATE, DELAY, LINK_RATE, WanEmulator  # noqa: E402
 
@@ -110,31 +106,8 @@ def write_random(path: Path, size: int, seed: int = 0) -> str:
 
 
 def publish(server: ServerProcess, source: Path, size: int, md5: str) -> str:
-    """A released open dataset holding ``source`` (rows written as a release leaves them)."""
-    settings = Settings(data_dir=server.data_dir)
-    (accession,) = add_datasets(
-        server.data_dir,
-        [DatasetSpec(title="Long-link download", files=[FileSpec("big", ".bin", size=1)])],
-    )
-    file_id = f"{accession}-01"
-    name = f"{file_id}.bin"
-    archive = settings.archive_root / accession
-    archive.mkdir(parents=True, exist_ok=True)
-    os.replace(source, archive / name)
-    public = settings.public_root / "OMIX" / accession
-    public.mkdir(parents=True, exist_ok=True)
-    os.link(archive / name, public / name)
-    (public / f"{name}.md5").write_text(f"{md5}  {name}\n")
-    database = Database(settings.sqlalchemy_url)
-    try:
-        with database.session() as session:
-            session.execute(
-                update(DataFile)
-                .where(DataFile.file_id == file_id)
-                .values(size=size, md5_declared=md5, md5_computed=md5)
-            )
-    finally:
-        database.dispose()
+    """A released open dataset holding ``source``; returns its file id."""
+    _accession, file_id = publish_file(server.data_dir, source, size, md5, "Long-link download")
     return file_id
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from server_stub.config import Settings
 from server_stub.db import Database
@@ -329,3 +330,32 @@ def add_review_link(
             link.close_reason = LinkCloseReason.OWNER
         session.add(link)
     return token
+
+
+def publish_file(data_dir: Path, source: Path, size: int, md5: str, title: str) -> tuple[str, str]:
+    """A released open dataset holding ``source`` (moved in), as a release leaves it.
+
+    For benchmarks of big downloads: the rows and the archive and public
+    folders are written directly, without uploading the file first. Returns
+    the accession and the file id.
+    """
+    settings = Settings(data_dir=data_dir)
+    (accession,) = add_datasets(
+        data_dir, [DatasetSpec(title=title, files=[FileSpec("big", ".bin", size=1)])]
+    )
+    file_id = f"{accession}-01"
+    name = f"{file_id}.bin"
+    archive = settings.archive_root / accession
+    archive.mkdir(parents=True, exist_ok=True)
+    os.replace(source, archive / name)
+    public = settings.public_root / "OMIX" / accession
+    public.mkdir(parents=True, exist_ok=True)
+    os.link(archive / name, public / name)
+    (public / f"{name}.md5").write_text(f"{md5}  {name}\n")
+    with open_database(settings.sqlalchemy_url) as database, database.session() as session:
+        session.execute(
+            update(DataFile)
+            .where(DataFile.file_id == file_id)
+            .values(size=size, md5_declared=md5, md5_computed=md5)
+        )
+    return accession, file_id
