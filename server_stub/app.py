@@ -6,6 +6,7 @@ from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
 
+from omix_wire.version import version
 from server_stub import __doc__ as description
 from server_stub import web
 from server_stub.api import (
@@ -37,7 +38,7 @@ def create_app(settings: Settings, database: Database, records: PreuploadRecords
     app = FastAPI(
         title="OMIX reference archive",
         description=description or "",
-        version=_version(),
+        version=version(),
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
@@ -66,7 +67,7 @@ def create_app(settings: Settings, database: Database, records: PreuploadRecords
         """
         return {
             "status": "ok",
-            "version": _version(),
+            "version": version(),
             "ftp_port": settings.ftp_port,
             "ftp_tls": settings.ftp_tls_cert is not None,
             "public_ftp_port": settings.public_ftp_port,
@@ -77,12 +78,3 @@ def create_app(settings: Settings, database: Database, records: PreuploadRecords
     web.install(app)
     security_headers.install(app, docs_path=app.docs_url)
     return app
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("omix-desktop")
-    except PackageNotFoundError:
-        return "0.0.0+local"
