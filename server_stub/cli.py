@@ -141,9 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if args.version:
-        from server_stub.app import _version
+        from omix_wire.version import version
 
-        print(f"omix-server {_version()}")
+        print(f"omix-server {version()}")
         return 0
     if args.self_test:
         from server_stub.selftest import run as self_test
