@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from omix_desktop.transfer import ItemState, PlannedFile
 from omix_desktop.ui.dataset_form.files_table import COLUMNS
 from omix_desktop.ui.submissions import SubmissionsScreen
+from omix_desktop.ui.submissions.screen import FILE_COLUMNS
 from tests.ui.support import run_until
 from tests.ui.test_dialogs import open_dialog
 from tests.ui.test_new_dataset import fill_info, new_screen, set_cell, sign_in
@@ -89,11 +90,11 @@ def test_typed_md5_against_the_computed_one(context, loop, qtbot: QtBot, user, t
 
     loop.run_until_complete(until_failed())
     assert screen.current.status == "MD5 Checked Failed"
-    note = screen.files.item(0, 6).text()
+    note = screen.files.item(0, FILE_COLUMNS.index("note")).text()
     assert "The MD5 you typed differs from the file's" in note and computed in note
-    assert screen.files.item(0, 6).toolTip() == note
+    assert screen.files.item(0, FILE_COLUMNS.index("note")).toolTip() == note
     context.translator.set_language("zh_CN")
-    chinese = screen.files.item(0, 6).text()
+    chinese = screen.files.item(0, FILE_COLUMNS.index("note")).text()
     assert chinese != note and computed in chinese and "MD5" in chinese
     context.translator.set_language("en")
 

@@ -387,6 +387,7 @@ class ReleasedScreen(Screen):
         wanted = [item for item in self.current.files if item.file_id in file_ids]
         results = await asyncio.gather(*(self._download_one(api, item, folder) for item in wanted))
         done = {file_id: md5 for file_id, md5 in results if md5}
+        await self._reread(api)
         _ = self.i18n.gettext
         show_message(
             self.message,
@@ -397,6 +398,17 @@ class ReleasedScreen(Screen):
             error=len(done) < len(wanted),
         )
         return done
+
+    async def _reread(self, api: ApiClient) -> None:
+        """Read the open dataset again after downloads: the server counted them, and the
+        Downloads column showed the count from before (0 while the web page said 1)."""
+        if self.current is None:
+            return
+        try:
+            self.current = await asyncio.to_thread(api.public_dataset, self.current.accession)
+        except ApiError:
+            return  # the files are downloaded; only the counts stay as they were
+        self._show_dataset()
 
     async def _download_one(self, api: ApiClient, item: Any, folder: Path) -> tuple[str, str]:
         _ = self.i18n.gettext

@@ -36,7 +36,7 @@ from omix_desktop import status_watch
 from omix_desktop.api.archive_models import Dataset, FileDiagnosis
 from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
-from omix_desktop.i18n.format import format_date, format_size
+from omix_desktop.i18n.format import format_date, format_number, format_size
 from omix_desktop.status_watch import ChangeKind
 from omix_desktop.ui.base import (
     list_and_detail,
@@ -58,7 +58,7 @@ from omix_desktop.ui.uploads_service import local_uploads
 
 DIAGNOSE_EVERY = 5.0
 """Seconds between two diagnoses of the open dataset's Checking files while polling."""
-FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "note")
+FILE_COLUMNS = ("file_id", "title", "size", "md5", "md5_server", "status", "downloads", "note")
 
 
 class SubmissionsScreen(DatasetActions):
@@ -167,7 +167,7 @@ class SubmissionsScreen(DatasetActions):
             self.buttons[name].setText(text)
         self.files.setHorizontalHeaderLabels(
             [_("File ID"), _("Title"), _("Size"), _("MD5 (yours)"), _("MD5 (archive)"),
-             _("Status"), _("Note")]
+             _("Status"), _("Downloads"), _("Note")]
         )  # fmt: skip
         self.model.retranslate()
         self._show_dataset()
@@ -351,7 +351,8 @@ class SubmissionsScreen(DatasetActions):
             note = file_note(item, computed_md5(item, computed), self.i18n, diagnosis)
             values = (
                 item.file_id, item.title, format_size(item.size, locale), item.md5,
-                item.md5_server or "", status_label(item.status, self.i18n), note,
+                item.md5_server or "", status_label(item.status, self.i18n),
+                format_number(item.download_count, locale), note,
             )  # fmt: skip
             for column, value in enumerate(values):
                 cell = QTableWidgetItem(value)
