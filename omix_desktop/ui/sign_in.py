@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from omix_desktop.api.credentials import CredentialStore
+from omix_desktop.api.credentials import CredentialStore, StoreKind
 from omix_desktop.api.errors import ApiError, AuthenticationError
 from omix_desktop.i18n.errors import api_error_message, fill
+from omix_desktop.keyring_text import where_is_my_password
 from omix_desktop.local_server import LocalServerError
 from omix_desktop.ui.base import FieldError, Screen, message_label, show_message, with_error
 from omix_desktop.ui.context import AppContext
@@ -103,7 +104,11 @@ class SignInScreen(Screen):
         self.keyring_note.setWordWrap(True)
         self.keyring_note.setMinimumWidth(360)
         self.keyring_note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.keyring_note.setObjectName("keyring_note")
         self.keyring_note.setVisible(False)
+        self._keyring_failed = False
+        """Storing failed once although a store exists: say it cannot remember."""
+        self.remember_box.toggled.connect(self._show_keyring_note)
 
         self.server_label = QLabel()
         self.email_label = QLabel()
@@ -198,15 +203,10 @@ class SignInScreen(Screen):
         self.password_label.setText(_("Password"))
         self.password_edit.setAccessibleName(_("Password"))
         self.remember_box.setText(_("Remember me on this computer"))
-        self.remember_box.setToolTip(
-            _("Keeps the password in the system's secure password store (keyring).")
-        )
-        self.keyring_note.setText(
-            _(
-                "This computer has no secure password store (keyring), so your sign-in "
-                "cannot be remembered. You will be asked for the password next time."
-            )
-        )
+        where = where_is_my_password(self.i18n)
+        self.remember_box.setToolTip(where)
+        self.remember_box.setAccessibleDescription(where)
+        self._show_keyring_note()
         self.sign_in_button.setText(_("Sign in"))
         self.register_button.setText(_("Create an account…"))
         self.sign_out_button.setText(_("Sign out"))
@@ -297,9 +297,17 @@ class SignInScreen(Screen):
         server = self.server_edit.text().strip() or "local"
         return self.context.credential_store(server)
 
+    def _show_keyring_note(self, *_args: object) -> None:
+        """Where the password is kept (named for this computer's store) while "Remember me"
+        is ticked; that it cannot be kept when there is no store."""
+        available = CredentialStore.available() and not self._keyring_failed
+        kind = None if available else StoreKind.NONE
+        self.keyring_note.setText(where_is_my_password(self.i18n, kind))
+        self.keyring_note.setVisible(not available or self.remember_box.isChecked())
+
     def _load_remembered(self) -> None:
         available = CredentialStore.available()
-        self.keyring_note.setVisible(not available)
+        self._show_keyring_note()
         if not available:
             self.remember_box.setChecked(False)
             self.remember_box.setEnabled(False)
@@ -321,8 +329,8 @@ class SignInScreen(Screen):
         store = self._store()
         if self.remember_box.isChecked():
             settings.remember = store.save(email, password)
-            if not settings.remember:
-                self.keyring_note.setVisible(True)
+            self._keyring_failed = not settings.remember
+            self._show_keyring_note()
         else:
             store.forget(email)
             settings.remember = False

@@ -11,6 +11,7 @@ import ftplib
 import io
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -103,3 +104,60 @@ def test_refusal_text() -> None:
     assert name_refusal(PurePosixPath("/ok/a.fq")) is None
     text = name_refusal(PurePosixPath("/a b.fq"))
     assert text is not None and "use /a_b.fq instead" in text
+
+
+CAFE = "café.fq"
+CAFE_NFD = unicodedata.normalize("NFD", CAFE)
+
+
+@pytest.mark.parametrize("sent", [CAFE, CAFE_NFD], ids=["nfc", "nfd"])
+def test_an_nfd_name_is_refused_as_its_nfc_form(server: ServerProcess, sent: str) -> None:
+    """macOS clients send decomposed names: the reply names and corrects the composed one."""
+    owner = new_user(server.api, prefix="doornfd")
+    with ftp_login(server, owner) as ftp:
+        assert ftp.encoding == "utf-8"  # the bytes of U+0301 go over the wire as they are
+        with pytest.raises(ftplib.error_perm) as refused:
+            ftp.storbinary(f"STOR {sent}", io.BytesIO(b"ACGT\n"))
+        reply = str(refused.value)
+        assert reply.startswith("553 ")
+        assert f"'{CAFE}' contains the special character 'é'" in reply
+        assert CAFE_NFD not in reply and "\u0301" not in reply
+        assert "use /cafe.fq instead" in reply
+        assert ("decomposed Unicode" in reply) is (sent == CAFE_NFD)
+        with pytest.raises(ftplib.error_perm, match=r"^553 Folder name refused: 'résumé'"):
+            ftp.mkd(unicodedata.normalize("NFD", "résumé"))
+        assert ftp.nlst() == []
+    assert list(home(server, owner.email).iterdir()) == []
+
+
+def test_windows_device_names_and_trailing_dots_are_refused_at_the_door(
+    server: ServerProcess,
+) -> None:
+    owner = new_user(server.api, prefix="doorwin")
+    with ftp_login(server, owner) as ftp:
+        for name, says, instead in [
+            ("aux.fq", "reserved by Windows for a device (AUX)", "/aux_.fq"),
+            ("CON", "reserved by Windows for a device (CON)", "/CON_"),
+            ("run1./a.fq", "'run1.' ends with a dot", "/run1/a.fq"),
+        ]:
+            with pytest.raises(ftplib.error_perm) as refused:
+                ftp.storbinary(f"STOR {name}", io.BytesIO(b"ACGT\n"))
+            reply = str(refused.value)
+            assert reply.startswith("553 ") and says in reply, reply
+            assert f"Use {instead} instead." in reply
+        upload(ftp, "aux_.fq", payload(10))  # the suggestion is taken
+        assert ftp.nlst() == ["aux_.fq"]
+
+
+def test_a_file_left_with_an_nfd_name_is_listed_with_its_composed_reason(
+    server: ServerProcess,
+) -> None:
+    owner = new_user(server.api, prefix="doornfdold")
+    with ftp_login(server, owner) as ftp:
+        upload(ftp, "good.fq", payload(10))
+    (home(server, owner.email) / CAFE_NFD).write_bytes(b"ACGT")
+    listing = owner.http.get(f"{server.api}/preupload/files", timeout=30).json()
+    (left,) = [entry for entry in listing if entry["path"] != "good.fq"]
+    assert left["valid"] is False
+    assert left["problem"]["code"] == "special_character"
+    assert left["problem"]["component"] == CAFE and left["problem"]["character"] == "é"

@@ -14,6 +14,7 @@ from omix_desktop.api import ApiClient
 from omix_desktop.api.credentials import CredentialStore
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.translator import Translator
+from omix_desktop.keyring_text import where_is_my_password
 from omix_desktop.upload_cli.account import PASSWORD_VARIABLE, Account
 from omix_desktop.upload_cli.commands import Commands, add_command, exit_codes_common
 from omix_desktop.upload_cli.context import OK, USAGE, Cli, Exit
@@ -44,7 +45,7 @@ def login(cli: Cli) -> int:
         )
     )
     if CredentialStore(server).save(email, password):
-        cli.say(_("The password is kept in the system's keyring."))
+        cli.say(where_is_my_password(cli.tr))  # names Credential Manager, Keychain…
     else:
         cli.say(
             fill(
