@@ -54,6 +54,7 @@ class Settings:
     last_email: str = _setting("", N_("Email of the last account that signed in."))
     download_folder: str = _setting("", N_("Folder that released files are downloaded into."))
     remember: bool = _setting(False, N_("Remember the sign-in in the system's keyring."))
+    notifications: bool = _setting(True, N_("Show a notification when transfers finish or fail."))
     window_geometry: str = _setting("", N_("Size and position of the main window."))
     table_columns: str = _setting("", N_("Column widths and order of the app's tables."))
 

@@ -1,4 +1,11 @@
-"""The main window: navigation between screens, menus, status bar, remembered geometry."""
+"""The main window: navigation between screens, menus, status bar, remembered geometry.
+
+Also where the finished-app parts meet: the sidebar's icons and the window icon
+(``ui/look.py``, following dark mode), overall transfer progress in the status
+bar (a progress bar screen readers announce) and in the tray icon
+(``ui/tray.py``), Ctrl+1…Ctrl+7 to go to a screen, and each screen's tab order
+and accessible names (``ui/accessibility.py``), redone after a language switch.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QProgressBar,
     QStackedWidget,
     QTableView,
     QWidget,
@@ -22,15 +30,22 @@ from omix_desktop import version
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.translator import LANGUAGES
 from omix_desktop.ui import dialogs
+from omix_desktop.ui.accessibility import layout_order, name_controls, order_tabs
 from omix_desktop.ui.base import Screen
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.look import APP_TITLE, look_for
 from omix_desktop.ui.screens import work_screens
 from omix_desktop.ui.settings_screen import SettingsScreen
 from omix_desktop.ui.sign_in import SignInScreen
+from omix_desktop.ui.transfer_summary import TransferSummary
+from omix_desktop.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
-APP_TITLE = "OMIX Desktop"  # brand: not translated
+__all__ = ["APP_TITLE", "MainWindow"]
+
+NAV_ICON = 20
+"""Sidebar icon size in logical pixels (Qt scales them to the screen)."""
 
 
 class MainWindow(QMainWindow):
@@ -38,7 +53,9 @@ class MainWindow(QMainWindow):
 
     Attributes:
         screens: ``{key: Screen}`` in navigation order; nav: the QListWidget;
-        stack: the QStackedWidget; language_actions: ``{code: QAction}``.
+        stack: the QStackedWidget; language_actions: ``{code: QAction}``;
+        go_actions: ``{key: QAction}`` (Ctrl+1…); progress: the status bar's overall
+        transfer progress; summary: the :class:`TransferSummary`; tray: the :class:`Tray`.
     """
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -50,15 +67,17 @@ class MainWindow(QMainWindow):
         ordered: list[Screen] = [self.sign_in, *work_screens(context), self.settings_screen]
         self.screens: dict[str, Screen] = {screen.key: screen for screen in ordered}
 
+        self.look = look_for()
+        self.setWindowIcon(self.look.app_icon())
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setIconSize(QSize(20, 20))
-        self.nav.setFixedWidth(200)
+        self.nav.setIconSize(QSize(NAV_ICON, NAV_ICON))
         self.nav.setSpacing(2)
         self.stack = QStackedWidget()
         for screen in ordered:
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, screen.key)
+            item.setIcon(self.look.icon(screen.key))
             self.nav.addItem(item)
             self.stack.addWidget(screen)
         self.nav.currentRowChanged.connect(self._show_row)
@@ -72,9 +91,19 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.session_label = QLabel()
         self.session_label.setObjectName("session_status")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("overall_progress")
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 14)
+        self.progress.setVisible(False)
+        self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.session_label)
+        self.summary = TransferSummary(context, self)
+        self.summary.changed.connect(self._progress_changed)
 
         self._build_menus()
+        self.tray = Tray(context, self.summary, self, self.close, self)
+        self.look.changed.connect(self._icons_changed)
         context.language.changed.connect(self.retranslate)
         context.session.changed.connect(self._session_changed)
         context.session.expired.connect(self._session_expired)
@@ -110,6 +139,16 @@ class MainWindow(QMainWindow):
             self.language_menu.addAction(action)
             self.language_actions[language.code] = action
 
+        self.go_menu = bar.addMenu("")
+        self.go_menu.setObjectName("go_menu")
+        self.go_actions: dict[str, QAction] = {}
+        for number, key in enumerate(self.screens, start=1):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _checked=False, k=key: self._go(k))
+            self.go_menu.addAction(action)
+            self.go_actions[key] = action
+
         self.help_menu = bar.addMenu("")
         self.about_action = QAction(self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -125,14 +164,53 @@ class MainWindow(QMainWindow):
         self.help_menu.setTitle(_("&Help"))
         self.about_action.setText(_("&About OMIX Desktop"))
         self.nav.setAccessibleName(_("Screens"))
+        self.go_menu.setTitle(_("&Go"))
         for row in range(self.nav.count()):
             item = self.nav.item(row)
             screen = self.screens[item.data(Qt.ItemDataRole.UserRole)]
             item.setText(screen.nav_title())
+            self.go_actions[screen.key].setText(screen.nav_title())
+        self._size_nav()
         for code, action in self.language_actions.items():
             action.setChecked(code == self.context.translator.language)
+        self.progress.setAccessibleName(_("Overall transfer progress"))
+        self._progress_changed()
         self._update_title()
         self._session_changed()
+        self.update_keyboard_order()
+
+    def update_keyboard_order(self) -> None:
+        """Tab order in layout order and accessible names on every screen (also after
+        a language switch: names taken from labels follow them)."""
+        order_tabs(self.centralWidget())
+        for screen in self.screens.values():
+            name_controls(screen)
+            order_tabs(screen)
+        name_controls(self)
+
+    def _size_nav(self) -> None:
+        """As wide as the longest screen name in this language (no pixel-fixed width)."""
+        metrics = self.nav.fontMetrics()
+        widest = max(
+            (metrics.horizontalAdvance(self.nav.item(r).text()) for r in range(self.nav.count())),
+            default=0,
+        )
+        padding = metrics.averageCharWidth() * 6
+        self.nav.setFixedWidth(max(metrics.averageCharWidth() * 18, widest + NAV_ICON + padding))
+
+    def _icons_changed(self) -> None:
+        """The palette changed (dark mode): the sidebar's icons in the new text colour."""
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            item.setIcon(self.look.icon(item.data(Qt.ItemDataRole.UserRole)))
+
+    def _progress_changed(self) -> None:
+        percent = self.summary.percent()
+        text = self.summary.text()
+        self.progress.setVisible(percent is not None)
+        self.progress.setValue(percent or 0)
+        self.progress.setToolTip(text)
+        self.progress.setAccessibleDescription(text)  # read with the value by screen readers
 
     def _update_title(self) -> None:
         screen = self.current_screen()
@@ -149,6 +227,16 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(list(self.screens).index(key))
         return screen
 
+    def _go(self, key: str) -> None:
+        """Ctrl+number: that screen, with the keyboard focus in it."""
+        screen = self.show_screen(key)
+        if screen.isAncestorOf(self.focusWidget()):
+            return
+        for widget in layout_order(screen):
+            if widget.isVisible() and widget.isEnabled():
+                widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return
+
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
@@ -156,6 +244,8 @@ class MainWindow(QMainWindow):
         screen = self.current_screen()
         if screen is not None:
             screen.activated()
+            name_controls(screen)
+            order_tabs(screen)
         self._update_title()
 
     # -- language -----------------------------------------------------------------------
@@ -235,4 +325,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.save_geometry()
+        self.tray.close()
         super().closeEvent(event)

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -52,7 +53,8 @@ class SettingsScreen(Screen):
     """Settings and help.
 
     Attributes (for tests): language_combo, server_edit, ftp_port_spin, tls_combo,
-    save_button, log_path_edit, bundle_button, check_button, check_results (QTreeWidget),
+    save_button, notify_check, log_path_edit, bundle_button, check_button,
+    check_results (QTreeWidget),
     results (the last network check's :class:`CheckResult` list).
     """
 
@@ -70,6 +72,7 @@ class SettingsScreen(Screen):
         boxes = (
             self._build_language_box(),
             self._build_connection_box(),
+            self._build_notify_box(),
             self._build_support_box(),
             self._build_check_box(),
         )
@@ -137,6 +140,20 @@ class SettingsScreen(Screen):
         save_row.addStretch(1)
         connection_form.addRow(save_row)
         return self.connection_box
+
+    def _build_notify_box(self) -> QGroupBox:
+        """Notifications when transfers finish or fail (tray, or the status bar)."""
+        self.notify_box = QGroupBox()
+        self.notify_check = QCheckBox()
+        self.notify_check.setObjectName("notifications")
+        self.notify_check.setChecked(self.context.settings.notifications)
+        self.notify_check.toggled.connect(self._notifications_toggled)
+        QVBoxLayout(self.notify_box).addWidget(self.notify_check)
+        return self.notify_box
+
+    def _notifications_toggled(self, on: bool) -> None:
+        self.context.settings.notifications = on
+        self.context.save_settings()
 
     def _build_support_box(self) -> QGroupBox:
         """Where the log is, and a support bundle to send."""
@@ -216,6 +233,9 @@ class SettingsScreen(Screen):
         for index in range(self.tls_combo.count()):
             self.tls_combo.setItemText(index, tls_names[self.tls_combo.itemData(index)])
         self.save_button.setText(_("Save connection settings"))
+        self.notify_box.setTitle(_("Notifications"))
+        self.notify_check.setText(_("Notify me when transfers finish or fail"))
+        self.notify_check.setToolTip(describe("notifications", self.i18n))
         self.support_box.setTitle(_("Log file and support"))
         self.log_label.setText(_("Log file"))
         self.open_logs_button.setText(_("Open log folder"))
