@@ -4,6 +4,8 @@ omix-server [--data-dir DIR] [--host 127.0.0.1] [--http-port 8000]
             [--ftp-port 2121] [--ftp-passive-ports 30000-30100]
             [--database-url URL] [--ftp-tls-cert PEM --ftp-tls-key PEM]
             [--public-ftp-port 2122] [--release-interval 30] [--clock-file FILE]
+            [--store s3://bucket/prefix [--s3-endpoint URL] [--s3-region R]
+             [--s3-access-key KEY] [--s3-secret-key-file FILE]]
             [--preupload-dir SHARED-DIR]
 omix-server admin create-user EMAIL --first-name … [--password-stdin]
 omix-server admin make-curator EMAIL
@@ -44,6 +46,36 @@ def _add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) -
     default = None if top else argparse.SUPPRESS
     parser.add_argument("--data-dir", type=Path, default=default, help="data folder")
     parser.add_argument("--database-url", default=default, help="postgresql://… (default: SQLite)")
+
+
+def _store_url(text: str) -> str:
+    """``s3://bucket/prefix``, checked now so a typo fails before anything starts."""
+    from server_stub.storage.base import S3Location
+
+    try:
+        S3Location.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{error} (for example s3://omix/archive)") from None
+    return text
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    """Where the archive and public trees live: folders (default) or an S3 object store."""
+    parser.add_argument(
+        "--store",
+        type=_store_url,
+        default=None,
+        help="s3://bucket/prefix: keep archive and public trees in an S3-compatible store",
+    )
+    parser.add_argument("--s3-endpoint", default=None, help="store address (or AWS_ENDPOINT_URL)")
+    parser.add_argument("--s3-region", default=None, help="(or AWS_DEFAULT_REGION; us-east-1)")
+    parser.add_argument("--s3-access-key", default=None, help="(or AWS_ACCESS_KEY_ID)")
+    parser.add_argument(
+        "--s3-secret-key-file",
+        type=Path,
+        default=None,
+        help="file holding the secret key (or AWS_SECRET_ACCESS_KEY)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="testing: file with today's date (YYYY-MM-DD) or a day offset (+N) for releases",
     )
+    _add_store_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true")
 
     commands = parser.add_subparsers(dest="command")
@@ -124,6 +157,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
             public_ftp_port=args.public_ftp_port,
             release_interval=args.release_interval,
             clock_file=args.clock_file,
+            store_url=args.store,
+            s3_endpoint=args.s3_endpoint,
+            s3_region=args.s3_region,
+            s3_access_key=args.s3_access_key,
+            s3_secret_key_file=args.s3_secret_key_file,
             preupload_dir=args.preupload_dir,
         )
     return Settings(
@@ -156,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_from(args)
     if (settings.ftp_tls_cert is None) != (settings.ftp_tls_key is None):
         parser.error("--ftp-tls-cert and --ftp-tls-key go together")
+    if settings.store_url is None and (settings.s3_endpoint or settings.s3_access_key):
+        parser.error("--s3-endpoint and --s3-access-key need --store s3://bucket/prefix")
     from server_stub.memory import install_memory_report, limit_malloc_arenas
     from server_stub.runner import serve
 

@@ -34,8 +34,9 @@ from server_stub.ftp.preupload_server import PreuploadFtpServer
 from server_stub.ftp.public_server import PublicFtpServer
 from server_stub.migrate import upgrade
 from server_stub.preupload.records import PreuploadRecords
-from server_stub.release.public_tree import count_download
+from server_stub.release.public_tree import StorePublicTree, count_download
 from server_stub.release.scheduler import ReleaseScheduler
+from server_stub.storage import is_local, with_store
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         if folder_lock is not None:
             folder_lock.release()
         raise
+    try:  # the store opened once (an object store: one client, checked reachable)
+        settings = await asyncio.to_thread(with_store, settings)
+    except BaseException:
+        database.dispose()
+        if folder_lock is not None:
+            folder_lock.release()
+        raise
     records = PreuploadRecords(
         database,
         settings,
@@ -103,7 +111,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     )
     http = _QuietSignalsServer(config)
     ftp = PreuploadFtpServer(settings, database, records)
-    public_ftp = PublicFtpServer(settings, database, _download_counter(database))
+    tree = None if is_local(settings.store) else StorePublicTree(settings.store)
+    public_ftp = PublicFtpServer(settings, database, _download_counter(database), tree)
     scheduler = ReleaseScheduler(settings, database)
     http_task = asyncio.create_task(http.serve(), name="http")
     try:
@@ -126,7 +135,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         print(
             f"omix-server ready: http://{settings.host}:{settings.http_port}/ "
             f"ftp://{settings.host}:{settings.ftp_port}/ "
-            f"public ftp://{settings.host}:{settings.public_ftp_port}/ data={settings.data_dir}",
+            f"public ftp://{settings.host}:{settings.public_ftp_port}/ data={settings.data_dir}"
+            f" store={settings.store.url}",
             flush=True,
         )
         stop_task = asyncio.create_task(stop.wait())

@@ -19,6 +19,11 @@ or the ``Last-Modified`` date resumes only an unchanged file; a range past
 the end answers ``416``. Several ranges in one request are answered with the
 whole file (RFC 9110 lets a server ignore ``Range``).
 
+The bytes come from the store (:mod:`server_stub.storage`): the public copy
+when the file is published, else the archived one; from the local folders as
+``os.pread`` of the file, from an object store as a ranged GET streamed
+through, so memory stays flat whatever the size.
+
 Counting: a download counts once when a GET starts at byte 0 (no ``Range``,
 or a range starting at 0); continuations (``Range: bytes=N-`` with N > 0) and
 HEAD requests do not count, so a download resumed any number of times, or
@@ -37,12 +42,10 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -56,14 +59,16 @@ from server_stub.accounts import user_for_token
 from server_stub.api.access import approved
 from server_stub.api.deps import DatabaseDep, SettingsDep
 from server_stub.api.responses import errors
+from server_stub.archive.archiving import archive_key
 from server_stub.config import Settings
 from server_stub.datasets import catalog
 from server_stub.datasets.catalog import public_name
 from server_stub.db import Database
 from server_stub.errors import ApiError
 from server_stub.models import Access, DataFile, Dataset
-from server_stub.release.public_tree import archive_file, count_download, md5_line, public_path
+from server_stub.release.public_tree import count_download, md5_line, public_prefix
 from server_stub.release.rules import publishable, withheld_reason
+from server_stub.storage import ObjectInfo, RangeReader, Store, store_of
 
 router = APIRouter(prefix="/public/files", tags=["downloads"])
 
@@ -138,15 +143,17 @@ def _if_range_allows(header: str | None, etag: str, modified: datetime) -> bool:
 
 
 class FileRangeResponse(Response):
-    """Streams ``length`` bytes of a file from ``start`` in large blocks.
+    """Streams ``length`` bytes of a stored file from ``start`` in large blocks.
 
-    Reads happen in a worker thread (``os.pread``); sending stops as soon as
-    the client disconnects. ``headers`` must carry the content length.
+    Reads happen in a worker thread (``os.pread`` locally, the body of a ranged
+    GET from an object store); sending stops as soon as the client
+    disconnects. ``headers`` must carry the content length.
     """
 
     def __init__(
         self,
-        path: Path,
+        store: Store,
+        key: str,
         start: int,
         length: int,
         status_code: int,
@@ -154,13 +161,18 @@ class FileRangeResponse(Response):
         send_body: bool = True,
     ) -> None:
         super().__init__(content=None, status_code=status_code, headers=headers)
-        self.path = path
+        self.store = store
+        self.key = key
         self.start = start
         self.length = length
         self.send_body = send_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        descriptor = await asyncio.to_thread(os.open, self.path, os.O_RDONLY)
+        reader: RangeReader | None = None
+        if self.send_body and self.length > 0:  # opened before the headers: errors are 5xx
+            reader = await asyncio.to_thread(
+                self.store.open_range, self.key, self.start, self.length
+            )
         try:
             await send(
                 {
@@ -169,14 +181,15 @@ class FileRangeResponse(Response):
                     "headers": self.raw_headers,
                 }
             )
-            if not self.send_body or self.length == 0:
+            if reader is None:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
-            await self._stream(descriptor, receive, send)
+            await self._stream(reader, receive, send)
         finally:
-            os.close(descriptor)
+            if reader is not None:
+                await asyncio.to_thread(reader.close)
 
-    async def _stream(self, descriptor: int, receive: Receive, send: Send) -> None:
+    async def _stream(self, reader: RangeReader, receive: Receive, send: Send) -> None:
         disconnected = asyncio.Event()
 
         async def watch() -> None:
@@ -188,12 +201,11 @@ class FileRangeResponse(Response):
 
         watcher = asyncio.create_task(watch())
         try:
-            offset, remaining = self.start, self.length
+            remaining = self.length
             while remaining > 0 and not disconnected.is_set():
-                data = await asyncio.to_thread(os.pread, descriptor, min(CHUNK, remaining), offset)
+                data = await asyncio.to_thread(reader.read, min(CHUNK, remaining))
                 if not data:
                     break  # the file shrank: archived files never do
-                offset += len(data)
                 remaining -= len(data)
                 await send({"type": "http.response.body", "body": data, "more_body": remaining > 0})
             if remaining > 0 and not disconnected.is_set():
@@ -256,15 +268,17 @@ def _authorize(session: Session, dataset: Dataset, token: str | None) -> None:
         raise most_missing
 
 
-def _disk_path(settings: Settings, file: DataFile) -> Path:
+def _stored(store: Store, file: DataFile) -> ObjectInfo:
+    """The public copy of the file if published, else the archived one."""
     dataset = file.dataset
     candidates = []
     if publishable(dataset):
-        candidates.append(public_path(settings, file))
-    candidates.append(archive_file(settings, dataset.accession or "", file))
-    for path in candidates:
-        if path.is_file():
-            return path
+        candidates.append(f"{public_prefix(dataset.accession or '')}/{public_name(file)}")
+    candidates.append(archive_key(file))
+    for key in candidates:
+        info = store.stat(key)
+        if info is not None and not info.folder:
+            return info
     raise ApiError(
         503,
         "file_unavailable",
@@ -274,7 +288,8 @@ def _disk_path(settings: Settings, file: DataFile) -> Path:
 
 @dataclass
 class _Plan:
-    path: Path
+    store: Store
+    key: str
     size: int
     name: str
     etag: str
@@ -298,10 +313,12 @@ def _prepare(
         file = _released_file(session, file_id)
         dataset = file.dataset
         _authorize(session, dataset, token)
-        path = _disk_path(settings, file)
+        store = store_of(settings)
+        stored = _stored(store, file)
         plan = _Plan(
-            path=path,
-            size=path.stat().st_size,
+            store=store,
+            key=stored.key,
+            size=stored.size,
             name=public_name(file),
             etag=_etag(file),
             modified=dataset.released_at or datetime.now(UTC),
@@ -357,10 +374,14 @@ async def _serve(
     wanted = plan.wanted
     if wanted is None:
         headers["content-length"] = str(plan.size)
-        return FileRangeResponse(plan.path, 0, plan.size, 200, headers, send_body=not head)
+        return FileRangeResponse(
+            plan.store, plan.key, 0, plan.size, 200, headers, send_body=not head
+        )
     headers["content-range"] = f"bytes {wanted.start}-{wanted.end}/{plan.size}"
     headers["content-length"] = str(wanted.length)
-    return FileRangeResponse(plan.path, wanted.start, wanted.length, 206, headers, not head)
+    return FileRangeResponse(
+        plan.store, plan.key, wanted.start, wanted.length, 206, headers, not head
+    )
 
 
 def _md5_response(line: str, name: str) -> PlainTextResponse:

@@ -9,10 +9,16 @@ A data file reaches the archive from one of two places:
   (``Checking``, reason ``still_uploading``) and is taken by
   :func:`settle_preupload` when the FTP server reports the upload finished.
 
-Files are moved with ``os.replace`` (same filesystem: instant, whatever the
-size) to ``archive/<OMIX accession>/<file id><full suffix>``. When no MD5 is
-known the file is hashed in a background thread. The computed MD5 is then
-compared with the one the user typed: ``Archived`` or ``MD5 Checked Failed``.
+Files go into the store (:mod:`server_stub.storage`) under the key
+``archive/<OMIX accession>/<file id><full suffix>``. In the local store (the
+default) they are moved with ``os.replace`` (same filesystem: instant, whatever
+the size); when no MD5 is known the file is hashed in a background thread. With
+an object store the file is first moved, just as instantly, out of the user's
+reach into ``<upload area>/storing/`` and a background thread uploads it (see
+:meth:`server_stub.storage.s3.S3Store.put_file`); the file stays ``Checking``
+until the store holds it with the right size and MD5, so a dataset is
+``Archived`` only when its files are in the store. The MD5 the store holds is
+then compared with the one the user typed: ``Archived`` or ``MD5 Checked Failed``.
 
 Everything that changes files on disk holds :data:`LOCK`, so the FTP server's
 settle calls and the HTTP requests of one process never race on one path.
@@ -53,6 +59,7 @@ from server_stub.models import (
     utcnow,
 )
 from server_stub.preupload import area as preupload
+from server_stub.storage import ARCHIVE, ObjectInfo, is_local, store_of
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +98,25 @@ def full_suffix(name: str) -> str:
     return suffix[-SUFFIX_LENGTH:]
 
 
+def archive_key(file: DataFile) -> str:
+    """The file's key in the store: ``archive/<accession>/<stored name>``."""
+    accession = file.dataset.accession or ""
+    return f"{ARCHIVE}/{accession}/{file.stored_name or file.file_id}"
+
+
 def archive_path(settings: Settings, file: DataFile) -> Path:
+    """Where the local store keeps the file (``<data dir>/archive/<acc>/<stored name>``)."""
     accession = file.dataset.accession or ""
     return settings.archive_root / accession / (file.stored_name or file.file_id)
+
+
+def staging_path(settings: Settings, file: DataFile) -> Path:
+    """Where a file waits for its upload to an object store, out of every user's home.
+
+    In the upload area (the same filesystem as the pre-upload homes and
+    ``incoming/``, so moving it there is a rename; shared by a site's nodes).
+    """
+    return settings.upload_area / "storing" / (file.stored_name or file.file_id)
 
 
 def incoming_path(settings: Settings, upload: OnlineUpload) -> Path:
@@ -126,8 +149,10 @@ class ArchiveBatch:
 
     def __init__(self) -> None:
         self.moves: list[tuple[Path, Path]] = []
-        self.to_hash: list[DataFile] = []
-        self.to_remove: list[Path] = []
+        self.to_hash: list[tuple[DataFile, str | None]] = []
+        """Files to hash (local store) or to upload (object store), with any known MD5."""
+        self.to_remove: list[str] = []
+        """Store keys of replaced copies, removed once the transaction is committed."""
 
     def move(self, source: Path, target: Path) -> None:
         _move(source, target)
@@ -149,29 +174,58 @@ class ArchiveBatch:
             raise
 
     def after_commit(self, database: Database, settings: Settings) -> None:
-        """Remove replaced copies and start hashing what has no MD5 yet."""
-        for path in self.to_remove:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                log.exception("could not remove %s", path)
-        for file in self.to_hash:
-            schedule_hash(database, settings, file.id)
+        """Remove replaced copies and start hashing (or storing) what waits for it."""
+        for key in self.to_remove:
+            remove_archived(settings, key)
+        for file, md5 in self.to_hash:
+            schedule_hash(database, settings, file.id, md5)
         self.to_hash.clear()
         self.to_remove.clear()
+
+
+def remove_archived(settings: Settings, key: str) -> None:
+    """Remove a replaced or deleted file's archived copy (and a copy waiting to be stored)."""
+    try:
+        store_of(settings).delete(key)
+        (settings.upload_area / "storing" / key.rsplit("/", 1)[-1]).unlink(missing_ok=True)
+    except OSError:
+        log.exception("could not remove %s from the store", key)
+
+
+def _place(
+    settings: Settings, file: DataFile, source: Path, md5: str | None, batch: ArchiveBatch
+) -> None:
+    """Put a received file where the archive keeps it, inside the transaction.
+
+    Local store: moved into place now, hashed later only if ``md5`` is unknown.
+    Object store: moved to the staging folder now, uploaded and checked later.
+    """
+    store = store_of(settings)
+    file.md5_computed = None
+    file.checking_reason = CheckingReason.HASHING
+    if is_local(store):
+        target = store.local_path(archive_key(file))
+        assert target is not None
+        batch.move(source, target)
+        file.md5_computed = md5
+        file.checking_reason = None
+        if md5 is None:
+            file.checking_reason = CheckingReason.HASHING
+            batch.to_hash.append((file, None))
+    else:
+        batch.move(source, staging_path(settings, file))
+        batch.to_hash.append((file, md5))
+    verify(file)
 
 
 def take_online_upload(
     session: Session, settings: Settings, file: DataFile, upload: OnlineUpload, batch: ArchiveBatch
 ) -> None:
     """Move an HTTP upload into the archive; its MD5 is already known."""
-    batch.move(incoming_path(settings, upload), archive_path(settings, file))
     file.source = FileSource.HTTP
     file.size = upload.size
-    file.md5_computed = upload.md5
     file.preupload_path = None
-    file.checking_reason = None
-    verify(file)
+    _place(settings, file, incoming_path(settings, upload), upload.md5, batch)
     session.delete(upload)
 
 
@@ -218,15 +272,9 @@ def claim_preupload(
         if cast(CursorResult[Any], taken).rowcount != 1:  # an upload started meanwhile
             file.checking_reason = CheckingReason.STILL_UPLOADING
             return
-    batch.move(source, archive_path(settings, file))
     file.size = info.st_size
     file.preupload_path = None
-    file.md5_computed = md5
-    file.checking_reason = None
-    if md5 is None:
-        file.checking_reason = CheckingReason.HASHING
-        batch.to_hash.append(file)
-    verify(file)
+    _place(settings, file, source, md5, batch)
 
 
 def _waiting_files(session: Session, user_id: int, path: str | None = None) -> list[DataFile]:
@@ -321,16 +369,69 @@ def is_hashing(file_id: int) -> bool:
         return file_id in _active
 
 
-def schedule_hash(database: Database, settings: Settings, file_id: int) -> None:
-    """Hash an archived copy in a daemon thread (at most two at once)."""
+def schedule_hash(
+    database: Database, settings: Settings, file_id: int, md5: str | None = None
+) -> None:
+    """Hash an archived copy, or upload a staged one, in a daemon thread (two at once).
+
+    ``md5`` is the staged file's MD5 when already known (object store only).
+    """
     with _active_lock:
         if file_id in _active:
             return
         _active.add(file_id)
-    thread = threading.Thread(
-        target=_hash_job, args=(database, settings, file_id), name=f"md5-{file_id}", daemon=True
-    )
+    local = is_local(store_of(settings))
+    job = _hash_job if local else _store_job
+    arguments = (database, settings, file_id) if local else (database, settings, file_id, md5)
+    thread = threading.Thread(target=job, args=arguments, name=f"md5-{file_id}", daemon=True)
     thread.start()
+
+
+def _store_job(database: Database, settings: Settings, file_id: int, md5: str | None) -> None:
+    """Upload a staged file to the object store, then settle its status from what it holds."""
+    try:
+        with _hash_slots:
+            with database.session() as session:
+                file = session.get(DataFile, file_id)
+                if file is None or file.checking_reason != CheckingReason.HASHING:
+                    return
+                key, staged, stored_name = (
+                    archive_key(file),
+                    staging_path(settings, file),
+                    file.stored_name,
+                )
+            store = store_of(settings)
+            info: ObjectInfo | None
+            try:
+                if staged.is_file():
+                    info = store.put_file(key, staged, md5)
+                else:  # stored before a restart, or by another node
+                    info = store.stat(key)
+            except Exception:  # unreachable store, refused part, changed file…
+                log.exception("storing %s failed; tried again on the next look", key)
+                return
+            with LOCK, database.session() as session:
+                file = session.get(DataFile, file_id)
+                if (
+                    file is None
+                    or file.checking_reason != CheckingReason.HASHING
+                    or file.stored_name != stored_name
+                ):
+                    return
+                if info is None or info.md5 is None:
+                    log.error("file %s is neither staged nor in the store", file_id)
+                    file.checking_reason = CheckingReason.MISSING
+                    return
+                file.md5_computed = info.md5
+                file.size = info.size
+                verify(file)
+                file.updated_at = utcnow()
+            staged.unlink(missing_ok=True)
+    except Exception:
+        log.exception("storing data file %s failed", file_id)
+    finally:
+        with _active_lock:
+            _active.discard(file_id)
 
 
 def _hash_job(database: Database, settings: Settings, file_id: int) -> None:

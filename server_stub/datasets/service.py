@@ -340,13 +340,13 @@ def reselect(
     problems.raise_if_any()
     source = sources[0]
     assert source is not None
-    old_copy = archiving.archive_path(settings, file) if file.preupload_path is None else None
+    old_copy = archiving.archive_key(file) if file.preupload_path is None else None
 
     def work(batch: archiving.ArchiveBatch) -> None:
         file.preupload_path = None
         _attach(session, settings, user, file, source, batch)
         file.updated_at = file.dataset.updated_at = utcnow()
-        if old_copy is not None and old_copy != archiving.archive_path(settings, file):
+        if old_copy is not None and old_copy != archiving.archive_key(file):
             batch.to_remove.append(old_copy)
 
     _archive(session, database, settings, work)
@@ -361,13 +361,13 @@ def delete_file(session: Session, settings: Settings, dataset: Dataset, file: Da
             f"{file.file_id} is the last file of {dataset.accession}. To replace it, add "
             "the new file first, then delete this one.",
         )
-    copy = archiving.archive_path(settings, file) if file.preupload_path is None else None
+    copy = archiving.archive_key(file) if file.preupload_path is None else None
     with archiving.LOCK:
         dataset.files.remove(file)
         dataset.updated_at = utcnow()
         session.commit()
         if copy is not None:
-            copy.unlink(missing_ok=True)
+            archiving.remove_archived(settings, copy)
 
 
 def change_md5(file: DataFile, md5: str) -> None:

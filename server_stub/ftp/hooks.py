@@ -8,7 +8,10 @@ behind these interfaces and passes them to the servers.
   :meth:`~UploadRecords.settle` is where "an upload completed" is told to the
   archive;
 * :data:`DownloadCounted` is called with a data file's id when the public
-  server starts sending it from its first byte.
+  server starts sending it from its first byte;
+* :class:`ReadOnlyTree` is what the public server serves when the released
+  tree is not a local folder (an object store): the runner passes
+  :class:`server_stub.release.public_tree.StorePublicTree`.
 
 Blocking methods are called through ``asyncio.to_thread``; the ``*_upload``
 claim methods and :meth:`~UploadRecords.is_uploading` are quick and called on
@@ -18,6 +21,7 @@ the loop.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from server_stub.models import Interruption
@@ -85,3 +89,42 @@ class UploadRecords(Protocol):
 
 class NoRecords(UploadRecords):
     """For the read-only public server: nothing is uploaded, nothing is recorded."""
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    """A file or folder of a :class:`ReadOnlyTree`."""
+
+    name: str
+    size: int
+    modified: float
+    """Seconds since the epoch."""
+    folder: bool
+
+
+class ByteSource(Protocol):
+    """A file's bytes from an offset; ``read`` returns ``b""`` at the end."""
+
+    def read(self, size: int) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class ReadOnlyTree(Protocol):
+    """Folders and files by virtual path (``/OMIX/OMIX000001/OMIX000001-01.fq.gz``).
+
+    Blocking: called through the server's I/O threads. Names starting with a
+    dot are never asked for (the server hides them before).
+    """
+
+    def stat(self, virtual: str) -> TreeEntry | None:
+        """The entry, or ``None`` when there is nothing (visible) at that path."""
+        ...
+
+    def list(self, virtual: str) -> list[TreeEntry]:
+        """A folder's entries by name (empty for an absent folder)."""
+        ...
+
+    def open(self, virtual: str, offset: int) -> ByteSource:
+        """A file's bytes from ``offset``; ``FileNotFoundError`` when absent."""
+        ...

@@ -43,6 +43,15 @@ def _list_line(stat: os.stat_result, name: str, read_only: bool = False) -> str:
     return f"{mode} 1 omix omix {stat.st_size} {mtime} {name}"
 
 
+def entry_line(stat: os.stat_result, name: str, style: str, read_only: bool) -> str:
+    """One line of a LIST, MLSD or NLST answer."""
+    if style == "mlsd":
+        return f"{_facts(stat, read_only)} {name}"
+    if style == "nlst":
+        return name
+    return _list_line(stat, name, read_only)
+
+
 def _list_directory(folder: Path, style: str, read_only: bool = False) -> list[str]:
     """Lines for LIST / MLSD / NLST of a folder (symlinks are not shown; in the
     read-only public tree, hidden names such as a release's ``.partial`` are not either)."""
@@ -55,12 +64,7 @@ def _list_directory(folder: Path, style: str, read_only: bool = False) -> list[s
                 stat = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            if style == "mlsd":
-                lines.append(f"{_facts(stat, read_only)} {entry.name}")
-            elif style == "nlst":
-                lines.append(entry.name)
-            else:
-                lines.append(_list_line(stat, entry.name, read_only))
+            lines.append(entry_line(stat, entry.name, style, read_only))
     return lines
 
 
@@ -96,7 +100,7 @@ class ListingCommands(FtpProtocol):
             connection.response("550", f"{virtual}: no such file or folder.")
             return True
         if stat_module.S_ISDIR(stat.st_mode):
-            lines = await self.blocking(_list_directory, real, style, self.read_only)
+            lines = await self.blocking(self.directory_lines, real, style)
         elif style == "mlsd":
             connection.response("501", f"{virtual} is a file, not a folder (use MLST).")
             return True
@@ -122,6 +126,10 @@ class ListingCommands(FtpProtocol):
             stream.close()
         connection.response("226", "Listing sent.")
         return True
+
+    def directory_lines(self, real: Path, style: str) -> list[str]:
+        """The listing of a folder (blocking); the public server may list another tree."""
+        return _list_directory(real, style, self.read_only)
 
     async def mlsd(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         return await self._listing(connection, str(rest), "mlsd")

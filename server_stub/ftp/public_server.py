@@ -16,12 +16,18 @@ blocks) with its own command set:
   folders a release is built in) are invisible and unreachable.
 
 A RETR from the first byte counts as one download of the data file.
+
+The tree is the local folder, or, when the runner passes a
+:class:`~server_stub.ftp.hooks.ReadOnlyTree` (the released tree in an object
+store), that tree: the same commands, answers and listings, from the store.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat as stat_module
 from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,8 +38,9 @@ from server_stub.config import Settings
 from server_stub.db import Database
 from server_stub.ftp.commands import OmixFtpServer
 from server_stub.ftp.endpoint import FtpEndpoint
-from server_stub.ftp.hooks import DownloadCounted, NoRecords
+from server_stub.ftp.hooks import ByteSource, DownloadCounted, NoRecords, ReadOnlyTree, TreeEntry
 from server_stub.ftp.jail import normalize, real_path
+from server_stub.ftp.listings import entry_line
 from server_stub.ftp.protocol import Command
 
 log = logging.getLogger(__name__)
@@ -101,6 +108,13 @@ def _hidden(virtual: PurePosixPath) -> bool:
     return any(part.startswith(".") for part in virtual.parts[1:])
 
 
+def _stat_of(entry: TreeEntry) -> os.stat_result:
+    """A tree entry as the listing code knows entries: a read-only file or folder."""
+    mode = (stat_module.S_IFDIR | 0o555) if entry.folder else (stat_module.S_IFREG | 0o444)
+    when = entry.modified
+    return os.stat_result((mode, 0, 0, 1, 0, 0, entry.size, when, when, when))
+
+
 def file_id_of(virtual: PurePosixPath) -> str | None:
     """``/OMIX/OMIX006457/OMIX006457-01.txt`` → ``OMIX006457-01`` (``.md5`` → None)."""
     parts = virtual.parts
@@ -115,9 +129,17 @@ class AnonymousFtpServer(OmixFtpServer):
 
     read_only = True
 
-    def __init__(self, settings: Settings, database: Database, count: DownloadCounted) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        count: DownloadCounted,
+        tree: ReadOnlyTree | None = None,
+    ) -> None:
         super().__init__(settings, database, NoRecords())
         self.count = count
+        self.tree = tree
+        """Served instead of ``root`` when given (an object store)."""
         self.welcome_message = WELCOME
         self.root = settings.public_root
         self.counting: set[asyncio.Task[Any]] = set()
@@ -187,7 +209,40 @@ class AnonymousFtpServer(OmixFtpServer):
         virtual = normalize(connection.current_directory, given)
         if _hidden(virtual):
             raise FileNotFoundError(str(virtual))
+        if self.tree is not None:
+            return virtual, Path(virtual)  # a name in the tree, never opened as a file
         return virtual, real_path(self.root, virtual)
+
+    # --- a tree that is not a local folder --------------------------------------------
+
+    async def _stat(self, real: Path) -> os.stat_result | None:
+        if self.tree is None:
+            return await super()._stat(real)
+        entry = await self.blocking(self.tree.stat, real.as_posix())
+        return None if entry is None else _stat_of(entry)
+
+    async def cwd(self, connection: Connection, rest: str | PurePosixPath) -> bool:
+        if self.tree is None:
+            return await super().cwd(connection, rest)
+        virtual, real = self.resolve(connection, str(rest) or "/")
+        stat = await self._stat(real)
+        if stat is None or not stat_module.S_ISDIR(stat.st_mode):
+            connection.response("550", f"{virtual}: no such folder.")
+            return True
+        connection.current_directory = virtual
+        connection.response("250", f"Current folder is {virtual}.")
+        return True
+
+    def directory_lines(self, real: Path, style: str) -> list[str]:
+        if self.tree is None:
+            return super().directory_lines(real, style)
+        entries = self.tree.list(real.as_posix())
+        return [entry_line(_stat_of(entry), entry.name, style, True) for entry in entries]
+
+    def open_download(self, virtual: PurePosixPath, real: Path, offset: int) -> ByteSource:
+        if self.tree is None:
+            return super().open_download(virtual, real, offset)
+        return self.tree.open(virtual.as_posix(), offset)
 
     # --- downloads -------------------------------------------------------------------
 
@@ -213,13 +268,20 @@ class PublicFtpServer(FtpEndpoint[AnonymousFtpServer]):
 
     name = "public FTP"
 
-    def __init__(self, settings: Settings, database: Database, count: DownloadCounted) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        count: DownloadCounted,
+        tree: ReadOnlyTree | None = None,
+    ) -> None:
         super().__init__(settings)
         self.database = database
         self.count = count
+        self.tree = tree
 
     def build(self) -> AnonymousFtpServer:
-        return AnonymousFtpServer(self.settings, self.database, self.count)
+        return AnonymousFtpServer(self.settings, self.database, self.count, self.tree)
 
     def folder(self) -> Path:
         return self.settings.public_root / "OMIX"

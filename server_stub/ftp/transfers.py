@@ -20,6 +20,7 @@ from server_stub.ftp.hashing_io import (
     HashingUpload,
     is_disk_full,
 )
+from server_stub.ftp.hooks import ByteSource
 from server_stub.ftp.jail import ROOT, record_path
 from server_stub.ftp.name_rule import REFUSED, name_refusal
 from server_stub.ftp.protocol import (
@@ -228,12 +229,11 @@ class TransferCommands(SegmentCommands):
         if stream is None:
             return True
         try:
-            handle = await self.blocking(open, real, "rb")
+            handle = await self.blocking(self.open_download, virtual, real, offset)
         except BaseException:
             stream.close()
             raise
         try:
-            await self.blocking(handle.seek, offset)
             while True:
                 data = await self.blocking(handle.read, self.block_size)
                 if not data:
@@ -251,6 +251,12 @@ class TransferCommands(SegmentCommands):
             await self.blocking(handle.close)
         connection.response("226", f"Download of {virtual} complete.")
         return True
+
+    def open_download(self, virtual: PurePosixPath, real: Path, offset: int) -> ByteSource:
+        """The file's bytes from ``offset`` (blocking); the public server may read a store."""
+        handle = open(real, "rb")  # noqa: SIM115 (closed by _send_file)
+        handle.seek(offset)
+        return handle
 
     async def abor(self, connection: Connection, rest: str | PurePosixPath) -> bool:
         if connection.extra_workers:

@@ -34,12 +34,14 @@ from server_stub.release.public_tree import (
     PUBLIC_FOLDER,
     REMOVING_SUFFIX,
     ReleaseError,
-    public_folder,
+    is_published,
     publish_files,
+    published_names,
     remove_folder,
     unpublish,
 )
 from server_stub.release.rules import is_due, publishable
+from server_stub.storage import is_local, store_of
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +171,7 @@ def _withheld_now_publishable(session: Session, settings: Settings) -> list[int]
     return [
         dataset.id
         for dataset in session.scalars(statement)
-        if publishable(dataset) and not public_folder(settings, dataset.accession or "").exists()
+        if publishable(dataset) and not is_published(settings, dataset.accession or "")
     ]
 
 
@@ -229,6 +231,28 @@ def release_due(
     return released
 
 
+def _reconcile_objects(database: Database, settings: Settings, today_: date) -> None:
+    """:func:`reconcile_public_tree` in an object store: a folder is shown by its manifest."""
+    for name in published_names(settings):
+        with database.session() as session:
+            dataset = session.scalar(
+                select(Dataset)
+                .where(Dataset.accession == name)
+                .options(selectinload(Dataset.files))
+            )
+            if dataset is None:
+                log.warning("public folder %s belongs to no dataset; left alone", name)
+                continue
+            released = dataset.released_at is not None
+            keep = is_due(dataset, today_) or (released and publishable(dataset))
+        if not keep:
+            log.warning("removing %s from the public tree (not released or withheld)", name)
+            with RELEASE_LOCK:
+                unpublish(settings, name)
+        elif released and not is_published(settings, name):
+            publish_released(database, settings, dataset.id)  # cut half way: finish it
+
+
 def reconcile_public_tree(database: Database, settings: Settings, today_: date) -> None:
     """Remove from the public tree what must not be there (run at start).
 
@@ -236,6 +260,9 @@ def reconcile_public_tree(database: Database, settings: Settings, today_: date) 
     datasets that are not released or not publishable. Folders of released
     datasets and of due ones (which the next pass finishes) stay.
     """
+    if not is_local(store_of(settings)):
+        _reconcile_objects(database, settings, today_)
+        return
     root = settings.public_root / PUBLIC_FOLDER
     if not root.is_dir():
         return
