@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from omix_wire.md5 import normalize_md5
+from omix_wire.naming import composed
 
 SIDECAR_SUFFIX = ".md5"
 
@@ -176,7 +177,7 @@ def read_sidecar(data_file: Path) -> str | None:
         return stripped.lower()
     entries = parse_manifest(text, source=str(sidecar))
     for entry in entries:
-        if Path(entry.name).name == data_file.name:
+        if composed(Path(entry.name).name) == composed(data_file.name):  # NFD from macOS
             return entry.md5
     if len(entries) == 1:
         return entries[0].md5

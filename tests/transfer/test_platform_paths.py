@@ -15,6 +15,7 @@ import pytest
 
 from omix_desktop.transfer.hash_cache import FileStamp
 from omix_desktop.transfer.hashing import md5_file
+from omix_desktop.transfer.manifest import read_sidecar
 from omix_desktop.transfer.preflight import IssueCode, check
 from omix_desktop.transfer.selection import plan_uploads
 from omix_wire.paths import (
@@ -153,3 +154,12 @@ def test_the_same_name_in_nfd_and_nfc_is_one_destination(make_file) -> None:
         IssueCode.BAD_NAME,
         IssueCode.DUPLICATE_DESTINATION,
     ]
+
+
+def test_a_sidecar_written_on_macos_names_the_file_in_nfd(tmp_path: Path) -> None:
+    data = tmp_path / "café.fq"  # composed here, decomposed in the sidecar macOS wrote
+    data.write_bytes(b"ACGT")
+    digest = hashlib.md5(b"ACGT").hexdigest()
+    sidecar = tmp_path / "café.fq.md5"
+    sidecar.write_text(f"{'0' * 32}  other.fq\n{digest}  {CAFE_NFD}\n", encoding="utf-8")
+    assert read_sidecar(data) == digest

@@ -26,7 +26,7 @@ from omix_desktop.ui import dialogs
 from omix_desktop.ui.prepare.model import Column
 from omix_desktop.ui.sign_in import SignInScreen
 from tests.ui.support import run_until
-from tests.ui.test_prepare import cell, make_screen, row_named, select, settle
+from tests.ui.test_prepare import cell, make_screen, md5, row_named, select, settle
 
 CAFE = "café.fq"
 CAFE_NFD = unicodedata.normalize("NFD", CAFE)
@@ -86,6 +86,28 @@ def test_prepare_shows_nfd_names_composed_and_refuses_device_names(
     assert decomposed.exists() and device.exists()  # originals untouched
     for name in ("cafe.fq", "aux_.fq"):
         assert cell(screen, row_named(screen, name), Column.CHECK) == "OK"
+
+
+def test_an_md5_file_from_macos_matches_composed_names(
+    make_context, qtbot: QtBot, loop, tmp_path: Path
+) -> None:
+    context = make_context()
+    (tmp_path / "run1").mkdir()
+    composed_file, decomposed_file = tmp_path / "run1" / "été.fq", tmp_path / CAFE_NFD
+    composed_file.write_bytes(b"AAAA")
+    decomposed_file.write_bytes(b"CCCC")
+    screen = make_screen(context, qtbot)
+    screen.add_paths([tmp_path / "run1", decomposed_file])
+    settle(loop, screen)
+    theirs = tmp_path / "theirs.md5"
+    theirs.write_text(
+        f"{md5(composed_file)}  {unicodedata.normalize('NFD', 'run1/été.fq')}\n"
+        f"{md5(decomposed_file)}  ./{CAFE}\n",
+        encoding="utf-8",
+    )
+    loop.run_until_complete(screen.import_manifest(theirs))
+    assert "2 of 2 files listed" in screen.message.text()
+    assert all(file.manifest_md5 == file.md5 for file in screen.model.rows)
 
 
 # -- the keyring, named for the store in use ----------------------------------------

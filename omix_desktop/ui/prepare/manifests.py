@@ -16,6 +16,7 @@ from omix_desktop.transfer import ManifestError, read_manifest, write_manifest
 from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import Screen, show_message
 from omix_desktop.ui.prepare.model import PrepareModel
+from omix_wire.naming import composed
 
 
 class ManifestActions(Screen):
@@ -69,11 +70,12 @@ class ManifestActions(Screen):
                 error=True,
             )
             return
-        by_name = {e.name.lstrip("./").lstrip("*"): e.md5 for e in entries}
+        # composed (NFC) on both sides: a manifest written on macOS may spell names decomposed
+        by_name = {composed(e.name.lstrip("./").lstrip("*")): e.md5 for e in entries}
         by_base = {PurePosixPath(name).name: md5 for name, md5 in by_name.items()}
         matched = mismatched = 0
         for row, file in enumerate(self.model.rows):
-            stated = by_name.get(str(file.remote)) or by_base.get(file.local.name)
+            stated = by_name.get(str(file.remote)) or by_base.get(composed(file.local.name))
             if stated is None:
                 continue
             file.manifest_md5 = stated
