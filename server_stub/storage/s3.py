@@ -41,11 +41,11 @@ COPY_LIMIT = 5 * 1024**3
 MD5_METADATA = "md5"
 
 
-def part_size_for(size: int) -> int:
-    """``PART_SIZE``, or a whole number of MiB large enough for 10,000 parts."""
+def part_size_for(size: int, smallest: int = PART_SIZE) -> int:
+    """``smallest``, or a whole number of MiB large enough for 10,000 parts."""
     needed = -(-size // MAX_PARTS)
     mib = 1024 * 1024
-    return max(PART_SIZE, -(-needed // mib) * mib)
+    return max(smallest, -(-needed // mib) * mib)
 
 
 Method = TypeVar("Method", bound=Callable[..., Any])
@@ -102,9 +102,15 @@ class S3Store:
         region: str | None = None,
         access_key: str | None = None,
         secret_key: str | None = None,
+        part_size: int = PART_SIZE,
+        copy_limit: int = COPY_LIMIT,
     ) -> None:
         self.url = url
         self.location = S3Location.parse(url)
+        self.part_size = max(5 * 1024 * 1024, part_size)
+        """Bytes per part (S3's smallest is 5 MiB); files up to this size go in one PUT."""
+        self.copy_limit = min(copy_limit, COPY_LIMIT)
+        """Objects larger than this are copied part by part (UploadPartCopy)."""
         config = Config(
             s3={"addressing_style": "path"},
             signature_version="s3v4",
@@ -164,7 +170,7 @@ class S3Store:
         name = self.object_name(key)
         size = source.stat().st_size
         expected = md5 or md5_of_file(source)  # the metadata must be known before the parts
-        if size <= PART_SIZE:
+        if size <= self.part_size:
             data = source.read_bytes()
             digest = hashlib.md5(data, usedforsecurity=False)
             etag = digest.hexdigest()
@@ -202,7 +208,7 @@ class S3Store:
         whole = hashlib.md5(usedforsecurity=False)
         part_digests: list[bytes] = []
         futures: list[Future[dict[str, Any]]] = []
-        step = part_size_for(size)
+        step = part_size_for(size, self.part_size)
         try:
             with source.open("rb", buffering=0) as stream:
                 number = 0
@@ -332,7 +338,7 @@ class S3Store:
             raise StoreError(f"{source} is not in the store")
         bucket = self.location.bucket
         origin = {"Bucket": bucket, "Key": self.object_name(source)}
-        if info.size <= COPY_LIMIT:
+        if info.size <= self.copy_limit:
             self.client.copy_object(
                 Bucket=bucket,
                 Key=self.object_name(target),
@@ -350,7 +356,7 @@ class S3Store:
         metadata = {MD5_METADATA: info.md5} if info.md5 else {}
         upload = self.client.create_multipart_upload(Bucket=bucket, Key=name, Metadata=metadata)
         upload_id = upload["UploadId"]
-        step = part_size_for(info.size)
+        step = part_size_for(info.size, self.part_size)
         parts = []
         try:
             for number, start in enumerate(range(0, info.size, step), 1):
