@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import concurrent.futures
+import contextlib
 import logging
 import queue
 import threading
@@ -32,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import fields, replace
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from omix_desktop.transfer.queue_store import ItemState, QueueItem, QueueStore, StoreSnapshot
 from omix_desktop.transfer.selection import PlannedFile
@@ -42,25 +43,31 @@ log = logging.getLogger(__name__)
 _FIELDS = {f.name for f in fields(QueueItem)}
 _PENDING = (ItemState.QUEUED, ItemState.UPLOADING, ItemState.UPLOADED)
 Write = Callable[[QueueStore], object]
+S = TypeVar("S")
 
 
-class _Writer(threading.Thread):
-    """Owns the SQLite connection: opens it, reads it once, then applies writes in order."""
+class BackgroundWriter(threading.Thread, Generic[S]):
+    """Owns one SQLite-backed store: opens it, reads it once, then applies writes in order.
 
-    def __init__(self, location: Path) -> None:
-        super().__init__(name="omix-queue-writer", daemon=True)
-        self.location = location
-        self.opened: concurrent.futures.Future[tuple[Path, StoreSnapshot]] = (
-            concurrent.futures.Future()
-        )
-        self.writes: queue.SimpleQueue[Write | None] = queue.SimpleQueue()
+    ``opener()`` runs in this thread and returns the store and what it read;
+    the writes (callables taking the store) that piled up are applied in one
+    transaction when the store has ``transaction()``. The queue and the MD5
+    cache (``hash_memory.py``) each have one.
+    """
+
+    def __init__(self, name: str, where: Path, opener: Callable[[], tuple[S, Any]]) -> None:
+        super().__init__(name=name, daemon=True)
+        self.where = where
+        self._opener = opener
+        self.opened: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.writes: queue.SimpleQueue[Callable[[S], object] | None] = queue.SimpleQueue()
         self.commits = 0
         self.failures = 0
 
     def run(self) -> None:
         try:
-            store = QueueStore(self.location)
-            self.opened.set_result((store.path, store.snapshot()))
+            store, snapshot = self._opener()
+            self.opened.set_result(snapshot)
         except BaseException as error:  # reported to the opener
             self.opened.set_exception(error)
             return
@@ -76,17 +83,40 @@ class _Writer(threading.Thread):
                 stop = None in batch
                 self._apply(store, [w for w in batch if w is not None])
         finally:
-            store.close()
+            getattr(store, "close")()  # noqa: B009 - every store has one
 
-    def _apply(self, store: QueueStore, batch: list[Write]) -> None:
+    def _apply(self, store: S, batch: list[Callable[[S], object]]) -> None:
+        transaction = getattr(store, "transaction", None)
         try:
-            with store.transaction():
+            with transaction() if transaction is not None else contextlib.nullcontext():
                 for write in batch:
                     write(store)
             self.commits += 1
         except Exception:  # disk full, file removed...: memory stays right, say so in the log
             self.failures += 1
-            log.exception("the upload queue could not be saved in %s", self.location)
+            log.exception("%s could not be saved", self.where)
+
+    def put(self, write: Callable[[S], object]) -> None:
+        self.writes.put(write)
+
+    def finish(self, timeout: float) -> None:
+        """Commit what is left, close the store and end the thread."""
+        self.writes.put(None)
+        self.join(timeout)
+        if self.is_alive():
+            log.error("%s: its writer did not finish within %s s", self.where, timeout)
+
+    def flush(self, timeout: float) -> None:
+        """Block until everything put so far is committed."""
+        done = threading.Event()
+        self.writes.put(lambda _store: done.set())
+        if not done.wait(timeout):
+            raise TimeoutError(f"{self.where} was not saved within {timeout} s")
+
+
+def _open_queue(location: Path) -> tuple[QueueStore, tuple[Path, StoreSnapshot]]:
+    store = QueueStore(location)
+    return store, (store.path, store.snapshot())
 
 
 class MemoryQueueStore(QueueStore):
@@ -101,7 +131,9 @@ class MemoryQueueStore(QueueStore):
 
     def __init__(self, location: Path) -> None:
         """Blocking (it waits for the file to be read): prefer :meth:`open` in the loop."""
-        self._writer = _Writer(Path(location))
+        self._writer: BackgroundWriter[QueueStore] = BackgroundWriter(
+            "omix-queue-writer", Path(location), partial(_open_queue, Path(location))
+        )
         self._writer.start()
         self.path, snapshot = self._writer.opened.result()
         self.recovered = snapshot.recovered
@@ -173,7 +205,7 @@ class MemoryQueueStore(QueueStore):
     def _write(self, write: Write) -> None:
         if self._closed:
             raise RuntimeError("the upload queue's store is closed")
-        self._writer.writes.put(write)
+        self._writer.put(write)
 
     # -- items -----------------------------------------------------------
 
@@ -337,10 +369,9 @@ class MemoryQueueStore(QueueStore):
 
     def flush(self, timeout: float = 30.0) -> None:
         """Block until everything written so far is committed (tests, a clean quit)."""
-        done = threading.Event()
-        self._write(lambda _store: done.set())
-        if not done.wait(timeout):
-            raise TimeoutError(f"the upload queue was not saved within {timeout} s")
+        if self._closed:
+            raise RuntimeError("the upload queue's store is closed")
+        self._writer.flush(timeout)
 
     async def flushed(self) -> None:
         """Wait, off the loop thread, until everything written so far is committed."""
@@ -351,10 +382,7 @@ class MemoryQueueStore(QueueStore):
         if self._closed:
             return
         self._closed = True
-        self._writer.writes.put(None)
-        self._writer.join(timeout)
-        if self._writer.is_alive():
-            log.error("the upload queue's writer did not finish within %s s", timeout)
+        self._writer.finish(timeout)
 
     async def aclose(self) -> None:
         """:meth:`close` without blocking the loop."""

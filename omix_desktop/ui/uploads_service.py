@@ -37,6 +37,7 @@ from omix_desktop.transfer import (
     probe_tls,
     queue_folder,
 )
+from omix_desktop.transfer.hash_memory import MemoryHashCache
 from omix_desktop.transfer.queue_memory import MemoryQueueStore
 from omix_desktop.transfer.segmented import policy_for
 from omix_desktop.transfer.throttle import SpeedSchedule
@@ -96,7 +97,8 @@ class UploadsService(QObject):
         super().__init__(parent)
         self.context = context
         self.events = EventBus()
-        self.hash_cache = HashCache(context.paths.data_dir)
+        # read in its own thread, then answered from memory (no SQLite on the Qt thread)
+        self.hash_cache: HashCache = MemoryHashCache(context.paths.data_dir)
         self.queue: UploadQueue | None = None
         self.server_checks: dict[int, ServerCheck] = {}
         self._owner: tuple[str, str] | None = None
@@ -225,7 +227,7 @@ class UploadsService(QObject):
         async with self._lock:
             await self._close_queue()
         self._unsubscribe()
-        self.hash_cache.close()
+        await asyncio.to_thread(self.hash_cache.close)
 
     # -- following files on the server -------------------------------------------------
 

@@ -151,3 +151,36 @@ def test_no_sqlite_call_on_the_caller_thread_after_open(tmp_path: Path) -> None:
     reopened = QueueStore(tmp_path / "q")
     assert reopened.counts()["verified"] == 200
     reopened.close()
+
+
+def test_md5_cache_answers_from_memory_and_saves_in_order(tmp_path: Path) -> None:
+    from omix_desktop.transfer.hash_cache import HashCache
+    from omix_desktop.transfer.hash_memory import MemoryHashCache
+
+    local = tmp_path / "a.fq"
+    local.write_bytes(b"ACGT")
+    before = HashCache(tmp_path / "data")
+    before.store(local, 4, 1, "AA" * 16)
+    before.store(tmp_path / "gone.fq", 9, 9, "bb" * 16)
+    before.close()
+
+    cache = MemoryHashCache(tmp_path / "data")
+    assert cache.wait_loaded() == tmp_path / "data" / HashCache.FILE_NAME
+    with sqlite_calls_on_this_thread() as calls:
+        assert cache.lookup(local, 4, 1) == "aa" * 16
+        assert cache.lookup(local, 4, 2) is None  # another mtime: another content
+        cache.store(local, 4, 2, "CC" * 16)
+        cache.forget(tmp_path / "gone.fq")
+        assert cache.lookup(local, 4, 2) == "cc" * 16
+        assert cache.lookup(tmp_path / "gone.fq", 9, 9) is None
+        cache.flush()
+    assert calls == []
+    cache.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        cache.store(local, 1, 1, "dd" * 16)
+
+    after = HashCache(tmp_path / "data")
+    assert after.lookup(local, 4, 2) == "cc" * 16
+    assert after.lookup(local, 4, 1) is None
+    assert after.lookup(tmp_path / "gone.fq", 9, 9) is None
+    after.close()
