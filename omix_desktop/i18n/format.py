@@ -1,8 +1,9 @@
 """Sizes, speeds, durations, dates and numbers in the user's language (Babel).
 
 Every function takes the Babel locale explicitly (``translator.locale``), so
-nothing depends on a process-wide setting. Sizes use decimal units (1 GB =
-10^9 bytes), the units the archive's user guide states its limits in.
+nothing depends on a process-wide setting. Sizes and speeds come from
+:mod:`omix_wire.sizes` (decimal units, 1 GB = 10^9 bytes), shared with the
+server's web pages so both print the same text for the same file.
 """
 
 from __future__ import annotations
@@ -15,50 +16,15 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_time
 from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
-from babel.units import format_compound_unit, format_unit
+from babel.units import format_unit
+
+from omix_wire import sizes
 
 LocaleLike = Locale | str
 
-_SIZE_UNITS = (
-    (10**12, "digital-terabyte"),
-    (10**9, "digital-gigabyte"),
-    (10**6, "digital-megabyte"),
-    (10**3, "digital-kilobyte"),
-)
-
-
-def _scaled(size: float) -> tuple[float, str | None, str]:
-    """The value, its CLDR unit (None for bytes) and a number pattern."""
-    for factor, unit in _SIZE_UNITS:
-        if abs(size) >= factor:
-            value = size / factor
-            return value, unit, "#,##0.#" if value < 100 else "#,##0"
-    return size, None, "#,##0"
-
-
-def format_size(size: float, locale: LocaleLike) -> str:
-    """``1.5 GB``, ``12 MB``, ``512 B``."""
-    value, unit, pattern = _scaled(size)
-    if unit is None:
-        return f"{format_decimal(value, format=pattern, locale=locale)} B"
-    return format_unit(value, unit, length="short", format=pattern, locale=locale)
-
-
-def format_speed(bytes_per_second: float | None, locale: LocaleLike) -> str:
-    """``12.3 MB/s`` (``12.3 MB/秒``); an em dash while unknown."""
-    if bytes_per_second is None or not math.isfinite(bytes_per_second):
-        return "—"
-    value, unit, pattern = _scaled(bytes_per_second)
-    if unit is None:
-        return f"{format_decimal(value, format=pattern, locale=locale)} B/s"
-    return format_compound_unit(
-        value,
-        unit,
-        denominator_unit="duration-second",
-        length="short",
-        format=pattern,
-        locale=locale,
-    ) or format_unit(value, unit, length="short", format=pattern, locale=locale)
+# One unit system for the app, omix-upload and the server's web pages (decimal).
+format_size = sizes.format_size
+format_speed = sizes.format_speed
 
 
 _DURATION_UNITS = (

@@ -21,6 +21,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from omix_wire.sizes import format_size
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "web"
 COOKIE = "omix_lang"
@@ -102,9 +104,6 @@ def choose(query: str | None, cookie: str | None, accept_language: str | None) -
     return DEFAULT
 
 
-UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
-
-
 @dataclass(frozen=True, slots=True)
 class Formatter:
     """Locale-aware formatting for one language."""
@@ -112,14 +111,10 @@ class Formatter:
     language: Language
 
     def size(self, value: int | None) -> str:
-        """Binary units as archives show them: ``557.28 MB``, ``221 B``."""
-        amount = float(value or 0)
-        unit = 0
-        while amount >= 1024 and unit < len(UNITS) - 1:
-            amount /= 1024
-            unit += 1
-        pattern = "#,##0" if unit == 0 else "#,##0.##"
-        return f"{format_decimal(amount, pattern, locale=self.language.locale)} {UNITS[unit]}"
+        """The app's and omix-upload's text for the same size (:mod:`omix_wire.sizes`:
+        decimal units, ``584 MB``, ``221 B``); binary units labelled "MB" made the
+        page say 50 MB where the app said 52.4 MB."""
+        return format_size(value or 0, self.language.locale)
 
     def number(self, value: int | float | None) -> str:
         return format_decimal(value or 0, locale=self.language.locale)

@@ -138,7 +138,7 @@ def test_dataset_page_files_links_and_jsonld(site: Site) -> None:
     page = site.get(f"/datasets/{site.open}").text
     assert f"{site.open}-01" in page
     assert "221 B" in page
-    assert "557.28 MB" in page
+    assert "584 MB" in page  # 584,352,058 bytes in decimal units, as the app says
     files = f"{site.server.url}/api/v1/public/files"
     assert f'href="{files}/{site.open}-01/{site.open}-01.txt"' in page
     assert f'href="{files}/{site.open}-01/{site.open}-01.txt.md5"' in page
@@ -156,7 +156,7 @@ def test_controlled_dataset_page_has_no_download_link(site: Site) -> None:
     page = site.get(f"/datasets/{site.controlled}").text
     assert 'id="controlled-note"' in page
     assert "/download" not in page and "/api/v1/public/files/" not in page
-    assert "10.81 KB" in page
+    assert "11.1 kB" in page  # 11,069 bytes: decimal units, as the app (omix_wire.sizes)
     zh = site.get(f"/datasets/{site.controlled}?lang=zh").text
     assert "受控访问" in zh
 
@@ -299,8 +299,10 @@ def test_sizes_and_dates_per_language() -> None:
     english = i18n.Formatter(i18n.ENGLISH)
     chinese = i18n.Formatter(i18n.CHINESE)
     assert english.size(221) == "221 B"
-    assert english.size(584_352_058) == "557.28 MB"
-    assert english.size(3 * 1024**4) == "3 TB"
+    assert english.size(584_352_058) == "584 MB"  # decimal units, the app's and omix-upload's
+    assert english.size(3 * 1024**4) == "3.3 TB"
+    assert english.size(52_428_800) == "52.4 MB"  # never "50 MB" on the page and 52.4 in the app
+    assert chinese.size(1_536_000) == "1.5 MB"
     assert english.number(1234567) == "1,234,567"
     assert english.date(datetime(2024, 7, 11, tzinfo=UTC)) == "Jul 11, 2024"
     assert chinese.date(datetime(2024, 7, 11, tzinfo=UTC)) == "2024年7月11日"
