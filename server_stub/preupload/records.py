@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -33,6 +33,9 @@ from server_stub.ftp.hashing_io import md5_of_range
 from server_stub.ftp.jail import home_folder
 from server_stub.ftp.segments import journal_path
 from server_stub.models import Interruption, PreuploadFile, UploadState, utcnow
+
+if TYPE_CHECKING:
+    from server_stub.preupload.upload_locks import UploadLocks
 
 log = logging.getLogger(__name__)
 
@@ -131,26 +134,41 @@ class PreuploadRecords:
         """Files re-hashed in the background by reconciliation."""
         self._hash_limit = threading.BoundedSemaphore(max(1, settings.checksum_concurrency))
         """At most ``checksum_concurrency`` files hashed at once by reconciliation."""
+        self._elsewhere: UploadLocks | None = None
+        """Uploads other processes of a site receive (PostgreSQL only: see upload_locks)."""
+        if os.name == "posix" and database.engine.dialect.name == "postgresql":
+            from server_stub.preupload.upload_locks import UploadLocks
+
+            self._elsewhere = UploadLocks(settings.upload_area / "upload-locks")
 
     def claim_upload(self, user_id: int, path: str) -> bool:
         """Mark ``path`` as being written; False if another upload already writes it."""
         with self._active_lock:
             if (user_id, path) in self._active:
                 return False
+            if self._elsewhere is not None and not self._elsewhere.acquire(user_id, path):
+                return False  # another node of the site is writing it
             self._active.add((user_id, path))
             return True
 
     def release_upload(self, user_id: int, path: str) -> None:
         with self._active_lock:
+            if (user_id, path) in self._active and self._elsewhere is not None:
+                self._elsewhere.release(user_id, path)
             self._active.discard((user_id, path))
 
     def is_uploading(self, user_id: int, path: str) -> bool:
-        """True while an FTP upload to this path runs in this process (prefix for folders)."""
+        """True while an FTP upload to this path runs (prefix for folders).
+
+        In this process, or on a site in another process on the shared folder.
+        """
         with self._active_lock:
             if (user_id, path) in self._active:
                 return True
             prefix = path.rstrip("/") + "/"
-            return any(uid == user_id and p.startswith(prefix) for uid, p in self._active)
+            if any(uid == user_id and p.startswith(prefix) for uid, p in self._active):
+                return True
+        return self._elsewhere is not None and self._elsewhere.held_elsewhere(user_id, path)
 
     def begin_upload(self, user_id: int, path: str, offset: int) -> None:
         with self.database.session() as session:
