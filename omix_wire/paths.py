@@ -49,15 +49,16 @@ def collision_key(remote: str | PurePosixPath) -> str:
     return composed(str(remote)).casefold()
 
 
-def extended_path(path: str, *, windows: bool) -> str:
+def extended_path(path: str, *, windows: bool, force: bool = False) -> str:
     """The string to open ``path`` with, long paths included.
 
     On Windows a path of :data:`LONG_PATH_LIMIT` characters or more fails
     with "file not found" unless it carries the extended prefix: ``\\\\?\\C:\\…``
     for a drive, ``\\\\?\\UNC\\server\\share\\…`` for a share. The prefix turns
     off Windows' own clean-up, so the path is made absolute-clean first
-    (``/`` to ``\\``, ``..`` resolved). Relative, short, already prefixed
-    and non-Windows paths are returned as they are.
+    (``/`` to ``\\``, ``..`` resolved). Relative, short (unless ``force``:
+    walking a folder whose files may be deeper than the limit), already
+    prefixed and non-Windows paths are returned as they are.
     """
     if not windows or path.startswith((EXTENDED, "\\\\.\\")):
         return path
@@ -65,11 +66,45 @@ def extended_path(path: str, *, windows: bool) -> str:
     if not (pure.drive and pure.root):
         return path
     clean = ntpath.normpath(str(pure))
-    if len(clean) < LONG_PATH_LIMIT:
+    if len(clean) < LONG_PATH_LIMIT and not force:
         return path
     if clean.startswith("\\\\"):  # \\server\share\...
         return EXTENDED_UNC + clean[2:]
     return EXTENDED + clean
+
+
+def plain_path(path: str) -> str:
+    """``path`` without the extended prefix: the form shown, stored and compared."""
+    if path.startswith(EXTENDED_UNC):
+        return "\\\\" + path[len(EXTENDED_UNC) :]
+    if path.startswith(EXTENDED):
+        return path[len(EXTENDED) :]
+    return path
+
+
+def remote_root(picked: PurePath) -> str:
+    """The remote folder name for a picked folder, even a drive or share root.
+
+    ``C:\\`` and ``\\\\server\\share\\`` have no name of their own (``.name``
+    is empty), nor has ``/``: the drive letter, the share's name or ``files``
+    stands in, so the folder structure below keeps a top folder.
+    """
+    if picked.name:
+        return picked.name
+    drive = picked.drive.rstrip(":\\/")
+    if drive.startswith(("\\\\", "//")):  # \\server\share: the share's name
+        drive = drive.replace("/", "\\").rstrip("\\").rsplit("\\", 1)[-1]
+    return drive or "files"
+
+
+def remote_for(picked: PurePath, file: PurePath) -> PurePosixPath:
+    """Where ``file``, found under the picked folder ``picked``, goes in the archive.
+
+    Works on either flavour (``PureWindowsPath`` for ``C:\\run1`` or
+    ``\\\\server\\share\\run1``, ``PurePosixPath`` on macOS and Linux); the
+    names are composed (NFC) and joined with ``/``.
+    """
+    return remote_parts([remote_root(picked), *file.relative_to(picked).parts])
 
 
 def os_path(path: str | os.PathLike[str]) -> str:

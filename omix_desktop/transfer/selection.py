@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from omix_wire.paths import remote_parts
+from omix_wire.paths import WINDOWS, extended_path, os_path, plain_path, remote_for, remote_parts
 
 IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 """Operating-system litter never uploaded from a picked folder."""
@@ -53,9 +53,11 @@ def plan_uploads(
     planned: list[PlannedFile] = []
     for item in picked:
         item = Path(item).absolute()
-        if item.is_dir():
+        if WINDOWS:  # as the extended walk spells it ("/" and ".." gone), for relative_to
+            item = Path(os.path.normpath(item))
+        if os.path.isdir(os_path(item)):
             for file in _walk(item):
-                relative = remote_parts([item.name, *file.relative_to(item).parts])
+                relative = remote_for(item, file)  # a drive or share root keeps a top folder
                 planned.append(PlannedFile(file, base / relative if base else relative))
         else:
             remote = remote_parts([item.name])
@@ -64,8 +66,14 @@ def plan_uploads(
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    """Regular files under ``folder``, sorted, hidden entries and litter skipped."""
-    for root, dirs, files in os.walk(folder, followlinks=False):
+    """Regular files under ``folder``, sorted, hidden entries and litter skipped.
+
+    On Windows the walk goes through the extended (``\\\\?\\``) form, so files
+    deeper than 260 characters are found too; they are yielded in the plain form.
+    """
+    top = extended_path(str(folder), windows=True, force=True) if WINDOWS else str(folder)
+    for root, dirs, files in os.walk(top, followlinks=False):
+        root = plain_path(root) if WINDOWS else root
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith(".") or name in IGNORED_NAMES:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
 import pytest
 
@@ -24,6 +24,8 @@ from omix_wire.paths import (
     extended_path,
     local_name,
     os_path,
+    plain_path,
+    remote_for,
     remote_name,
     remote_parts,
 )
@@ -163,3 +165,60 @@ def test_a_sidecar_written_on_macos_names_the_file_in_nfd(tmp_path: Path) -> Non
     sidecar = tmp_path / "café.fq.md5"
     sidecar.write_text(f"{'0' * 32}  other.fq\n{digest}  {CAFE_NFD}\n", encoding="utf-8")
     assert read_sidecar(data) == digest
+
+
+@pytest.mark.parametrize(
+    ("picked", "file", "remote"),
+    [
+        (
+            PureWindowsPath(r"C:\data\run1"),
+            PureWindowsPath(r"C:\data\run1\lane1\a.fq"),
+            "run1/lane1/a.fq",
+        ),  # noqa: E501
+        (PureWindowsPath("C:/data/run1"), PureWindowsPath(r"c:\DATA\run1\a.fq"), "run1/a.fq"),
+        (PureWindowsPath("D:\\"), PureWindowsPath(r"D:\x\a.fq"), "D/x/a.fq"),
+        (
+            PureWindowsPath(r"\\server\share\run1"),
+            PureWindowsPath(r"\\server\share\run1\b.fq"),
+            "run1/b.fq",
+        ),  # noqa: E501
+        (
+            PureWindowsPath("\\\\server\\share\\"),
+            PureWindowsPath(r"\\server\share\b.fq"),
+            "share/b.fq",
+        ),  # noqa: E501
+        (
+            PurePosixPath("/Volumes/data/run1"),
+            PurePosixPath(f"/Volumes/data/run1/{CAFE_NFD}"),
+            "run1/café.fq",
+        ),  # noqa: E501
+        (PurePosixPath("/"), PurePosixPath("/x/a.fq"), "files/x/a.fq"),
+    ],
+)
+def test_the_remote_path_of_a_file_in_a_picked_folder(
+    picked: PurePath, file: PurePath, remote: str
+) -> None:
+    assert remote_for(picked, file) == PurePosixPath(remote)
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [drive_path(300), "\\\\server\\share\\" + "s" * 260 + "\\x.fq", r"C:\short\x.fq"],
+)
+def test_the_extended_form_goes_back_to_the_plain_one(plain: str) -> None:
+    extended = extended_path(plain, windows=True, force=True)
+    assert extended.startswith("\\\\?\\") and plain_path(extended) == plain
+
+
+def test_a_folder_deeper_than_260_characters_is_walked_whole(make_file, tmp_path: Path) -> None:
+    top = tmp_path / "run1"
+    deep = top
+    while len(str(deep)) < 300:
+        deep = deep / ("lane" * 10)
+    Path(os_path(deep)).mkdir(parents=True)
+    for folder, name in ((top, "a.fq"), (deep, "b.fq")):
+        with open(os_path(folder / name), "wb") as handle:
+            handle.write(b"ACGT")
+    planned = plan_uploads([top])
+    assert [p.local for p in planned] == [top / "a.fq", deep / "b.fq"]  # plain form kept
+    assert str(planned[1].remote).startswith("run1/lanelane") and check(planned).ok
