@@ -85,8 +85,13 @@ def _layout_widgets(layout: QLayout) -> Iterator[QWidget]:
             yield from _layout_widgets(item.layout())
 
 
-def layout_order(root: QWidget) -> list[QWidget]:
-    """Every focusable control under ``root`` in the order its layouts place them."""
+def layout_order(root: QWidget, *, proxied: bool = False) -> list[QWidget]:
+    """Every focusable control under ``root`` in the order its layouts place them.
+
+    A widget that hands its focus to another (a tab widget to its tab bar) is
+    not a stop of its own; with ``proxied`` it is listed too, for chaining: it
+    must sit next to its proxy in the focus chain, or Tab jumps back to it.
+    """
     found: list[QWidget] = []
     seen: set[int] = set()
 
@@ -95,7 +100,8 @@ def layout_order(root: QWidget) -> list[QWidget]:
             return
         seen.add(id(widget))
         if widget is not root and takes_tab_focus(widget):
-            found.append(widget)
+            if proxied or widget.focusProxy() is None:
+                found.append(widget)
         if isinstance(widget, QAbstractScrollArea) and not isinstance(widget, QScrollArea):
             return  # a table or list: one stop, its cells are reached with the arrows
         for child in _children_in_order(widget):
@@ -107,7 +113,7 @@ def layout_order(root: QWidget) -> list[QWidget]:
 
 def order_tabs(root: QWidget) -> list[QWidget]:
     """Chain the focusable controls of ``root`` in layout order; returns that order."""
-    order = layout_order(root)
+    order = layout_order(root, proxied=True)
     for first, second in zip(order, order[1:], strict=False):
         QWidget.setTabOrder(first, second)
     return order
@@ -144,6 +150,9 @@ def _context_title(widget: QWidget) -> str:
             index = tabs.indexOf(child)  # type: ignore[union-attr]
             if index >= 0:
                 return _plain(tabs.tabText(index))  # type: ignore[union-attr]
+        title = getattr(parent, "nav_title", None)
+        if callable(title):  # the screen itself (ui.base.Screen): its name in the sidebar
+            return str(title())
         child, parent = parent, parent.parentWidget()
     return ""
 

@@ -21,6 +21,7 @@ from omix_desktop.paths import AppPaths
 from omix_desktop.ui.context import AppContext, LanguageNotifier
 from omix_desktop.ui.error_dialog import ErrorPresenter, install_exception_hook
 from omix_desktop.ui.gc_guard import MainThreadCollector
+from omix_desktop.ui.look import look_for, set_high_dpi_policy
 from omix_desktop.ui.main_window import APP_TITLE, MainWindow
 from omix_desktop.ui.session import ApiFactory, Session
 from omix_desktop.ui.uploads_service import UploadsService
@@ -87,10 +88,12 @@ def run(argv: Sequence[str]) -> int:
     paths = AppPaths.default().create()
     logging_setup = setup_logging(paths.log_file)
     log.info("omix-desktop starting (Python %s)", sys.version.split()[0])
+    set_high_dpi_policy()  # before the QApplication exists
     app = QApplication(list(argv))
     app.setApplicationName("omix-desktop")
     app.setApplicationDisplayName(APP_TITLE)
     app.setOrganizationName("OMIX")
+    look_for(app)  # window icon, icons tinted for the palette, dark mode following the OS
     collector = MainThreadCollector(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
