@@ -107,7 +107,10 @@ def device_name(name: str) -> str | None:
     Windows looks only at the part before the first dot and ignores case and
     trailing spaces there, so ``Con.tar.gz`` and ``nul .txt`` are devices too.
     """
-    stem = name.split(".", 1)[0].rstrip(" ").upper()
+    stem = name.partition(".")[0].rstrip(" ")
+    if not 3 <= len(stem) <= 4:  # every device name has 3 or 4 letters: most names stop here
+        return None
+    stem = stem.upper()
     return stem if stem in WINDOWS_DEVICES else None
 
 
