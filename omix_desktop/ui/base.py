@@ -36,6 +36,7 @@ from omix_desktop.api.errors import ApiError, AuthenticationError
 from omix_desktop.i18n.errors import api_error_message
 from omix_desktop.i18n.translator import Translator
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.live_text import forget, rerender, show_live
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -48,6 +49,17 @@ class Retranslatable:
 
     def _follow_language(self) -> None:
         self.context.language.changed.connect(self.retranslate)
+        self.context.language.changed.connect(self._rerender_lines)
+
+    def _rerender_lines(self) -> None:
+        """Status lines shown with :meth:`say`, in the new language (after ``retranslate``)."""
+        if isinstance(self, QWidget):
+            rerender(self, self.i18n)
+
+    def say(self, label: QLabel, text: Any, *, error: bool = False) -> None:
+        """Show a :class:`~omix_desktop.i18n.message.Message` (or renderer) on ``label``,
+        kept as key and arguments so a language switch renders it again."""
+        show_live(label, text, self.i18n, error=error)
 
     @property
     def i18n(self) -> Translator:
@@ -105,6 +117,8 @@ def message_label(parent: QWidget | None = None) -> QLabel:
 
 
 def show_message(label: QLabel, text: str, *, error: bool = False) -> None:
+    """A plain string that stays as it is (use ``say`` for one that follows the language)."""
+    forget(label)
     label.setText(text)
     label.setStyleSheet(ERROR_STYLE if error else "")
     label.setVisible(bool(text))

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from omix_desktop.api.errors import ApiError
 from omix_desktop.drafts import DraftStore
 from omix_desktop.i18n.errors import field_errors, fill
+from omix_desktop.i18n.server_terms import term
 from omix_desktop.transfer import md5_file
 from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import FieldError, message_label, show_message, with_error
@@ -49,6 +50,7 @@ from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_desktop.ui.dataset_form.values import DRAFT, FormValues
 from omix_desktop.ui.dates import localize_date_edit
 from omix_desktop.ui.layout import row_of, single_shot
+from omix_desktop.ui.term_combo import fill_terms, retranslate_terms, term_value
 from omix_desktop.ui.uploads_service import local_md5s
 from omix_wire.limits import latest_release_date
 
@@ -226,6 +228,8 @@ class NewDatasetScreen(FormValues):
 
     def retranslate(self) -> None:
         _ = self.i18n.gettext
+        retranslate_terms(self.data_type, self.i18n)
+        retranslate_terms(self.data_subtype, self.i18n)
         self.intro.setText(
             _(
                 "Describe the dataset, pick its files from your pre-upload area and submit. "
@@ -310,8 +314,7 @@ class NewDatasetScreen(FormValues):
         self._restoring = True
         try:
             self._data_types = {item.name: list(item.subtypes) for item in types}
-            self.data_type.clear()
-            self.data_type.addItems(list(self._data_types))
+            fill_terms(self.data_type, list(self._data_types), self.i18n)
             self.files.set_data_types(list(self._data_types.items()))
             self.bioproject.clear()
             for item in projects:
@@ -378,10 +381,11 @@ class NewDatasetScreen(FormValues):
             self.organism.completer().complete()
 
     def _type_chosen(self) -> None:
-        chosen = self.data_subtype.currentText()
+        chosen = term_value(self.data_subtype)
         self.data_subtype.clear()
-        self.data_subtype.addItems(self._data_types.get(self.data_type.currentText(), []))
-        index = self.data_subtype.findText(chosen)
+        for value in self._data_types.get(term_value(self.data_type), []):
+            self.data_subtype.addItem(term(value, self.i18n), value)
+        index = self.data_subtype.findData(chosen)
         if index >= 0:
             self.data_subtype.setCurrentIndex(index)
         self._changed()

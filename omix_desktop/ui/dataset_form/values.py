@@ -27,6 +27,7 @@ from omix_desktop.i18n.errors import fill
 from omix_desktop.ui.base import FieldError, Screen
 from omix_desktop.ui.dataset_form.data_type_editor import unknown_type_text
 from omix_desktop.ui.dataset_form.files_table import FilesTable
+from omix_desktop.ui.term_combo import choose_term, term_value
 from omix_wire.md5 import normalize_md5
 
 DRAFT = "new_dataset"
@@ -72,8 +73,8 @@ class FormValues(Screen):
             "description": self.description.toPlainText().strip(),
             "organism": self.organism.text().strip(),
             "human_genetic_resource": self.human.isChecked(),
-            "data_type": self.data_type.currentText(),
-            "data_subtype": self.data_subtype.currentText(),
+            "data_type": term_value(self.data_type),
+            "data_subtype": term_value(self.data_subtype),
             "access": "open" if self.open_access.isChecked() else "controlled",
             "bioproject": self.bioproject.currentData() or "",
             "release_date": release,
@@ -88,7 +89,7 @@ class FormValues(Screen):
                     ),
                     "title": entry.title,
                     "samples": int(entry.samples) if entry.samples.isdigit() else 0,
-                    "data_type": entry.data_type or self.data_type.currentText(),
+                    "data_type": entry.data_type or term_value(self.data_type),
                     "md5": (normalize_md5(entry.md5) or entry.md5),
                 }
                 for entry in self.files.selected()
@@ -100,9 +101,9 @@ class FormValues(Screen):
         self.description.setPlainText(str(draft.get("description", "")))
         self.organism.setText(str(draft.get("organism", "")))
         self.human.setChecked(bool(draft.get("human_genetic_resource")))
-        self.data_type.setCurrentText(str(draft.get("data_type", "")))
+        choose_term(self.data_type, str(draft.get("data_type", "")))
         self._type_chosen()
-        self.data_subtype.setCurrentText(str(draft.get("data_subtype", "")))
+        choose_term(self.data_subtype, str(draft.get("data_subtype", "")))
         self.controlled_access.setChecked(draft.get("access") == "controlled")
         index = self.bioproject.findData(draft.get("bioproject"))
         if index >= 0:

@@ -33,6 +33,9 @@ from omix_desktop.api.client import ApiClient
 from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.format import format_datetime, format_percent_value, format_size
+from omix_desktop.i18n.message import Message, render
+from omix_desktop.i18n.server_terms import term
+from omix_desktop.i18n.translator import N_
 from omix_desktop.transfer.http_download import Download, DownloadError
 from omix_desktop.transfer.segmented_download import fetch_segmented
 from omix_desktop.ui import dialogs
@@ -108,7 +111,8 @@ class ReleasedScreen(Screen):
         self.total = 0
         self.current: PublicDatasetDetail | None = None
         self.access_state: dict[str, Any] = {}
-        self.file_states: dict[str, str] = {}
+        self._states: dict[str, Any] = {}
+        """A file's download state, kept as a Message (or a percent) to show in any language."""
         self._limit = asyncio.Semaphore(PARALLEL_DOWNLOADS)
         self._cancel = threading.Event()
 
@@ -306,9 +310,9 @@ class ReleasedScreen(Screen):
         self.files.setRowCount(len(dataset.files))
         for row, item in enumerate(dataset.files):
             values = (
-                item.file_id, item.title, str(item.samples), item.data_type,
+                item.file_id, item.title, str(item.samples), term(item.data_type, self.i18n),
                 format_size(item.size, locale), item.suffix, str(item.download_count),
-                self.file_states.get(item.file_id, ""),
+                render(self._states.get(item.file_id, ""), self.i18n),
             )  # fmt: skip
             for column, value in enumerate(values):
                 self.files.setItem(row, column, QTableWidgetItem(value))
@@ -388,15 +392,14 @@ class ReleasedScreen(Screen):
         results = await asyncio.gather(*(self._download_one(api, item, folder) for item in wanted))
         done = {file_id: md5 for file_id, md5 in results if md5}
         await self._reread(api)
-        _ = self.i18n.gettext
-        show_message(
+        self.say(
             self.message,
-            fill(
-                _("{done} of {count} files downloaded and verified into {folder}."),
-                {"done": len(done), "count": len(wanted), "folder": str(folder)},
+            Message(
+                N_("{done} of {count} files downloaded and verified into {folder}."),
+                done=len(done), count=len(wanted), folder=str(folder),
             ),
             error=len(done) < len(wanted),
-        )
+        )  # fmt: skip
         return done
 
     async def _reread(self, api: ApiClient) -> None:
@@ -425,15 +428,15 @@ class ReleasedScreen(Screen):
             loop.call_soon_threadsafe(self._set_state, item.file_id, percent)
 
         async with self._limit:
-            self._set_state(item.file_id, _("Downloading…"))
+            self._set_state(item.file_id, Message(N_("Downloading…")))
             try:
                 md5 = await asyncio.to_thread(
                     fetch_segmented, api.http, job, progress=progress, cancel=self._cancel
                 )
             except DownloadError as error:
-                self._set_state(item.file_id, self._download_error(error))
+                self._set_state(item.file_id, lambda _tr, e=error: self._download_error(e))
                 return item.file_id, ""
-        self._set_state(item.file_id, fill(_("Verified, MD5 {md5}"), {"md5": md5}))
+        self._set_state(item.file_id, Message(N_("Verified, MD5 {md5}"), md5=md5))
         return item.file_id, md5
 
     async def _archive_md5(self, api: ApiClient, item: Any) -> str | None:
@@ -461,13 +464,18 @@ class ReleasedScreen(Screen):
         }
         return texts.get(error.code, _("The download failed; try again."))
 
-    def _set_state(self, file_id: str, text: str) -> None:
-        self.file_states[file_id] = text
+    @property
+    def file_states(self) -> dict[str, str]:
+        """Each file's download state as shown now, in the current language."""
+        return {file_id: render(text, self.i18n) for file_id, text in self._states.items()}
+
+    def _set_state(self, file_id: str, text: Any) -> None:
+        self._states[file_id] = text
         if self.current is None:
             return
         for row, item in enumerate(self.current.files):
             if item.file_id == file_id:
-                cell = QTableWidgetItem(text)
+                cell = QTableWidgetItem(render(text, self.i18n))
                 self.files.setItem(row, FILE_COLUMNS.index("state"), cell)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
