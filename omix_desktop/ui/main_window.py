@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         _ = self.context.translator.gettext
+        self.statusBar().clearMessage()  # a passing notice in the old language goes with it
         self.file_menu.setTitle(_("&File"))
         self.bundle_action.setText(_("Create support bundle…"))
         self.quit_action.setText(_("&Quit"))
