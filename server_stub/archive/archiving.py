@@ -98,9 +98,12 @@ def full_suffix(name: str) -> str:
     return suffix[-SUFFIX_LENGTH:]
 
 
-def archive_key(file: DataFile) -> str:
-    """The file's key in the store: ``archive/<accession>/<stored name>``."""
-    accession = file.dataset.accession or ""
+def archive_key(file: DataFile, accession: str | None = None) -> str:
+    """The file's key in the store: ``archive/<accession>/<stored name>``.
+
+    ``accession`` saves loading the dataset (a file detached from its session).
+    """
+    accession = accession if accession is not None else file.dataset.accession or ""
     return f"{ARCHIVE}/{accession}/{file.stored_name or file.file_id}"
 
 

@@ -172,7 +172,7 @@ def _publish_objects(store: Store, dataset: Dataset) -> int:
             store.delete(info.key)
     for file in dataset.files:
         name = public_name(file)
-        source = archive_key(file)
+        source = archive_key(file, accession)
         held = store.stat(source)
         if held is None:
             raise ReleaseError(f"archive file {source} is missing from the store")

@@ -53,6 +53,8 @@ class ServerProcess:
     data_dir: Path
     database_url: str | None = None
     extra_args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    """Added to the environment of the child (``AWS_*`` for an object store)."""
     http_port: int = field(default_factory=free_port)
     ftp_port: int = field(default_factory=free_port)
     public_ftp_port: int = field(default_factory=free_port)
@@ -95,7 +97,7 @@ class ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.parent / f"server-{self.http_port}.log"
         log = self.log_path.open("ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         self.process = subprocess.Popen(
             self.command(), stdout=log, stderr=subprocess.STDOUT, env=env
         )
