@@ -18,7 +18,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from omix_wire.paths import WINDOWS, extended_path, os_path, plain_path, remote_for, remote_parts
+from omix_wire.paths import (
+    WINDOWS,
+    extended_path,
+    os_path,
+    plain_path,
+    remote_for,
+    remote_name,
+    remote_parts,
+)
 
 IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 """Operating-system litter never uploaded from a picked folder."""
@@ -49,7 +57,8 @@ def plan_uploads(
     folders are skipped. A picked path that does not exist is kept as is so
     pre-flight reports it.
     """
-    base = PurePosixPath(str(remote_base).strip("/")) if str(remote_base).strip("/") else None
+    typed = remote_name(str(remote_base).strip("/"))  # a folder typed on a Mac may be NFD too
+    base = PurePosixPath(typed) if typed else None
     planned: list[PlannedFile] = []
     for item in picked:
         item = Path(item).absolute()

@@ -222,3 +222,9 @@ def test_a_folder_deeper_than_260_characters_is_walked_whole(make_file, tmp_path
     planned = plan_uploads([top])
     assert [p.local for p in planned] == [top / "a.fq", deep / "b.fq"]  # plain form kept
     assert str(planned[1].remote).startswith("run1/lanelane") and check(planned).ok
+
+
+def test_a_remote_folder_typed_in_nfd_is_sent_composed(make_file) -> None:
+    local = make_file("a.fq", 10)
+    (planned,) = plan_uploads([local], remote_base=unicodedata.normalize("NFD", "/lot_é/"))
+    assert planned.remote == PurePosixPath("lot_é/a.fq")
