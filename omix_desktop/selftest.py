@@ -39,18 +39,19 @@ def main_window(home: Path) -> str:
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
-    from PySide6.QtCore import QLibraryInfo, QTranslator
+    from PySide6.QtCore import QTranslator
     from PySide6.QtWidgets import QApplication
 
     from omix_desktop.paths import AppPaths
     from omix_desktop.ui.application import build_context
     from omix_desktop.ui.main_window import MainWindow
+    from omix_desktop.ui.qt_catalogs import catalog_folder, frozen_root, translation_folders
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
-    qt_catalog = QTranslator()
-    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if not qt_catalog.load("qtbase_zh_CN", folder):
-        raise RuntimeError(f"Qt's own Chinese translations are missing from {folder}")
+    searched = translation_folders(frozen_root())  # where the app looks, frozen or not
+    folder = catalog_folder("zh_CN", searched)
+    if folder is None or not QTranslator().load("qtbase_zh_CN", str(folder)):
+        raise RuntimeError(f"Qt's own Chinese translations are missing from {searched}")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     context = build_context(AppPaths.under(home).create(), loop, language="zh_CN")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QLibraryInfo, QObject, QTranslator, Signal
+from PySide6.QtCore import QObject, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
 from omix_desktop.api.credentials import CredentialStore
@@ -23,6 +23,7 @@ from omix_desktop.config import ConfigStore, Settings
 from omix_desktop.i18n.translator import Translator
 from omix_desktop.logs import RedactingFilter
 from omix_desktop.paths import AppPaths
+from omix_desktop.ui.qt_catalogs import load_qt_catalogs
 from omix_desktop.ui.session import Session
 
 if TYPE_CHECKING:
@@ -60,14 +61,7 @@ class LanguageNotifier(QObject):
         if app is None:
             return
         self._remove_qt_catalogs()
-        if code == "en":
-            return
-        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-        for name in ("qtbase", "qt"):
-            translator = QTranslator(self)
-            if translator.load(f"{name}_{code}", folder):
-                app.installTranslator(translator)
-                self._qt_translators.append(translator)
+        self._qt_translators = load_qt_catalogs(code, self)  # venv or PyInstaller bundle
 
     def _remove_qt_catalogs(self) -> None:
         app = QApplication.instance()
