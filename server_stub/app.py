@@ -46,6 +46,7 @@ def create_app(settings: Settings, database: Database, records: PreuploadRecords
     app.state.settings = settings
     app.state.db = database
     app.state.records = records
+    app.state.in_flight_uploads = uploads.InFlightBytes()
     responses.install(app)  # the schema shows our error bodies, not FastAPI's own
     install_error_handlers(app)
 

@@ -11,10 +11,12 @@ dataset (``{"source": "http", "upload": token}``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import secrets
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO
@@ -54,8 +56,30 @@ router = APIRouter(prefix="/uploads", tags=["uploads"], responses=SIGNED_IN)
 WRITE_BLOCK = 1024 * 1024
 MAX_HEADER_BYTES = 16 * 1024
 
-_in_flight: defaultdict[int, int] = defaultdict(int)
-"""Bytes being received right now per user (one event loop: no lock needed)."""
+
+class InFlightBytes:
+    """Bytes being received right now per user, counted against the online allowance.
+
+    Held by the app (``app.state.in_flight_uploads``), not the module, so two
+    apps in one process (tests, a site's workers) do not count each other's
+    uploads. One event loop changes it: no lock needed.
+    """
+
+    def __init__(self) -> None:
+        self._by_user: defaultdict[int, int] = defaultdict(int)
+
+    def __getitem__(self, user_id: int) -> int:
+        return self._by_user.get(user_id, 0)
+
+    @contextlib.contextmanager
+    def reserved(self, user_id: int, size: int) -> Iterator[None]:
+        self._by_user[user_id] += size
+        try:
+            yield
+        finally:
+            self._by_user[user_id] -= size
+            if self._by_user[user_id] <= 0:
+                del self._by_user[user_id]
 
 
 class OnlineUploadOut(BaseModel):
@@ -302,7 +326,8 @@ async def upload(
         if not check_name(filename).ok:
             raise invalid_name(filename)
 
-    used = await asyncio.to_thread(_used, database, user_id) + _in_flight[user_id]
+    in_flight: InFlightBytes = request.app.state.in_flight_uploads
+    used = await asyncio.to_thread(_used, database, user_id) + in_flight[user_id]
     allowance = max(ONLINE_UPLOAD_LIMIT - used, 0)
     declared = request.headers.get("content-length")
     if (
@@ -314,27 +339,23 @@ async def upload(
 
     receiver = _Receiver(settings, allowance, used)
     reserved = int(declared) if declared and declared.isdigit() else 0
-    _in_flight[user_id] += reserved
-    try:
-        await receiver.open()
-        if multipart:
-            name = await _receive_multipart(request, content_type, receiver)
-        else:
-            assert filename is not None
-            name = filename
-            async for chunk in request.stream():
-                receiver.feed(chunk)
-                await receiver.flush()
-        refuse_empty(receiver.size, name)
-        await receiver.finish()
-        return await asyncio.to_thread(_record, database, user_id, receiver, name)
-    except BaseException:
-        await receiver.discard()
-        raise
-    finally:
-        _in_flight[user_id] -= reserved
-        if _in_flight[user_id] <= 0:
-            del _in_flight[user_id]
+    with in_flight.reserved(user_id, reserved):
+        try:
+            await receiver.open()
+            if multipart:
+                name = await _receive_multipart(request, content_type, receiver)
+            else:
+                assert filename is not None
+                name = filename
+                async for chunk in request.stream():
+                    receiver.feed(chunk)
+                    await receiver.flush()
+            refuse_empty(receiver.size, name)
+            await receiver.finish()
+            return await asyncio.to_thread(_record, database, user_id, receiver, name)
+        except BaseException:
+            await receiver.discard()
+            raise
 
 
 async def _receive_multipart(request: Request, content_type: str, receiver: _Receiver) -> str:

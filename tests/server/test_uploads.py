@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -121,6 +122,46 @@ def test_more_than_100_mb_in_total_is_refused_with_advice_to_use_ftp(
     # discarding an upload frees its share
     assert user.delete(f"/uploads/{first['token']}").status_code == 204
     assert user.get("/uploads").json()["used"] == 30 * MB
+
+
+def test_an_upload_still_arriving_holds_its_share_of_the_limit(
+    server: ServerProcess, user: ApiUser
+) -> None:
+    """Two uploads of 60 MB at once: the second is refused while the first arrives."""
+    request = (
+        f"POST /api/v1/uploads?filename=arriving.bin HTTP/1.1\r\n"
+        f"Host: {HOST}:{server.http_port}\r\n"
+        f"Authorization: Bearer {user.token}\r\n"
+        f"Content-Type: application/octet-stream\r\n"
+        f"Content-Length: {60 * MB}\r\n\r\n"
+    ).encode()
+    incoming = settings_of(server).incoming_root
+    before = {path.name for path in incoming.iterdir()}
+    with socket.create_connection((HOST, server.http_port), timeout=60) as first:
+        first.sendall(request + b"x" * MB)
+        # The server is receiving it once its partial file exists.
+        deadline = time.monotonic() + 60
+        while not {p.name for p in incoming.glob("*.part")} - before:
+            assert time.monotonic() < deadline, "the first upload never started"
+            time.sleep(0.1)
+        status, answer = _declared_upload(server, user, 60 * MB)
+        assert status == 413
+        assert b"online_limit_exceeded" in answer
+        block = b"x" * MB
+        for _ in range(59):
+            first.sendall(block)
+        reply = b""
+        while not reply.rstrip().endswith(b"}"):
+            chunk = first.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 201")
+    assert user.get("/uploads").json()["used"] == 60 * MB
+    # the share of an upload that arrived is counted once: 40 MB are left, not less
+    status, _answer = _declared_upload(server, user, 41 * MB)
+    assert status == 413
+    online_upload(user, "rest.bin", os.urandom(39 * MB))
 
 
 def test_chunked_upload_over_the_limit_stops_early(server: ServerProcess, user: ApiUser) -> None:
