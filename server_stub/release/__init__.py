@@ -30,6 +30,11 @@ the scheduler also removes public folders that should not be there (a hidden
 partial folder of a dataset that is no longer due, the folder of a dataset
 that is not released).
 
+With an object store (``--store s3://…``) step 1 is a server-side copy of
+each file into ``public/OMIX/<acc>/`` with its ``.md5`` object, and step 2
+writes the manifest ``public/published/<acc>`` that makes the folder visible
+(:mod:`.public_tree`); nothing is renamed and nothing is uploaded twice.
+
 Controlled-access files are never put in the public tree; they are served
 over HTTPS only to approved requesters (``api/downloads.py``). Human genetic
 resource data are withheld from the public tree until the dataset has its

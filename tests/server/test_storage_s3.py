@@ -249,3 +249,60 @@ def test_a_store_that_cannot_be_reached_stops_the_start_with_the_reason(
     )
     with pytest.raises(RuntimeError, match="credentials"):
         server.start()
+
+
+def test_a_publication_cut_before_its_manifest_stays_invisible_and_is_finished_at_restart(
+    tmp_path: Path, s3: SeaweedS3
+) -> None:
+    prefix = "cut"
+    server = ServerProcess(
+        data_dir=tmp_path / "data",
+        extra_args=["--store", s3.store_url(prefix), "--release-interval", "0.3"],
+        env=s3.env(),
+    ).start()
+    client = s3.client()
+    try:
+        owner, curator = new_user(server.api), new_curator(server)
+        data = os.urandom(1000)
+        upload = online_upload(owner, "x.txt", data)
+        entries = [file_entry(upload=upload["token"], md5_value=md5(data))]
+        accession = _create(owner, entries, release_date=date.today().isoformat())
+        assert _settled(owner, accession)["status"] == "Archived"
+        approve(curator, accession)
+        wait_released(owner, accession, timeout=30)
+        later_upload = online_upload(owner, "y.txt", data)
+        later = _create(
+            owner,
+            [file_entry(upload=later_upload["token"], md5_value=md5(data))],
+            release_date=(date.today() + timedelta(days=30)).isoformat(),
+        )
+        assert _settled(owner, later)["status"] == "Archived"
+        server.stop()
+
+        # while it is down: the manifest is gone as if the publication was cut just
+        # before it (the copies are there), and a folder of an unreleased dataset appeared
+        manifest = f"{prefix}/public/published/{accession}"
+        client.delete_object(Bucket=s3.bucket, Key=manifest)
+        stray = f"{prefix}/public/OMIX/{later}/{later}-01.txt"
+        client.put_object(Bucket=s3.bucket, Key=stray, Body=b"not yet public")
+        server.start()
+        ftp = anonymous_ftp(server)
+        try:
+            assert later not in ftp.nlst("/OMIX")  # never shown: no manifest
+            listed = wait_for(lambda: ftp.nlst("/OMIX"), lambda names: accession in names, 30)
+            assert accession in listed
+            received = io.BytesIO()
+            ftp.retrbinary(f"RETR /OMIX/{accession}/{accession}-01.txt", received.write)
+            assert received.getvalue() == data
+        finally:
+            ftp.quit()
+        gone = wait_for(
+            lambda: client.list_objects_v2(
+                Bucket=s3.bucket, Prefix=f"{prefix}/public/OMIX/{later}/"
+            ),
+            lambda answer: answer["KeyCount"] == 0,
+            30,
+        )
+        assert gone["KeyCount"] == 0
+    finally:
+        server.stop()
