@@ -18,7 +18,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+import shiboken6
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QWidget,
+)
 
 
 async def run_dialog(dialog: QDialog) -> int:
@@ -37,11 +46,12 @@ async def run_dialog(dialog: QDialog) -> int:
     try:
         return await future
     except asyncio.CancelledError:
-        if dialog.isVisible():
+        if shiboken6.isValid(dialog) and dialog.isVisible():
             dialog.reject()
         raise
     finally:
-        dialog.finished.disconnect(finished)
+        if shiboken6.isValid(dialog):  # not gone with its parent (a screen closed)
+            dialog.finished.disconnect(finished)
 
 
 async def accepted(dialog: QDialog) -> bool:
@@ -50,9 +60,19 @@ async def accepted(dialog: QDialog) -> bool:
 
 
 async def ask_text(
-    parent: QWidget, title: str, label: str, text: str = "", *, multiline: bool = False
+    parent: QWidget,
+    title: str,
+    label: str,
+    text: str = "",
+    *,
+    multiline: bool = False,
+    min_chars: int = 0,
 ) -> str | None:
-    """The text typed (``None`` when cancelled); ``multiline`` for a paragraph."""
+    """The text typed (``None`` when cancelled); ``multiline`` for a paragraph.
+
+    ``min_chars``: the field is at least that many average characters wide, so
+    the expected content (a MOST number, a project title) shows whole.
+    """
     dialog = QInputDialog(parent)
     dialog.setObjectName("ask_text")
     dialog.setWindowTitle(title)
@@ -62,6 +82,9 @@ async def ask_text(
     else:
         dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
     dialog.setTextValue(text)
+    field = dialog.findChild(QLineEdit if not multiline else QPlainTextEdit)
+    if min_chars and field is not None:
+        field.setMinimumWidth(field.fontMetrics().averageCharWidth() * min_chars + 16)
     try:
         return dialog.textValue() if await accepted(dialog) else None
     finally:

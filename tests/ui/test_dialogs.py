@@ -1,7 +1,8 @@
 """Dialogs never nest an event loop: polling goes on while each one is open.
 
-Every kind of dialog My submissions opens (text, multi-line text, yes/no, the
-pre-upload picker, the file picker, the release date) is opened by a click
+Every kind of dialog My submissions opens (the Edit basic info form and the
+New BioProject dialog opened from inside it, text, yes/no, the pre-upload
+picker, the file picker, the release date) is opened by a click
 while the screen polls the server in the background (its own watch, plus a
 faster poller of the test that records the Qt event loop's nesting level at
 each tick); the dialog is answered as a user would. A nested ``exec()``
@@ -28,12 +29,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
 from omix_desktop.i18n.translator import Translator
 from omix_desktop.ui.error_dialog import ErrorDialog, ErrorPresenter, install_exception_hook
 from omix_desktop.ui.submissions import SubmissionsScreen
+from omix_desktop.ui.submissions.edit_basic_info import BasicInfoDialog
 from tests.ui.support import run_until
 from tests.ui.test_submissions import screen_for, sign_in, with_wrong_md5
 
@@ -56,7 +59,7 @@ class Poller:
         return len(self.levels)
 
 
-def open_dialog(screen: SubmissionsScreen, kind: type[QDialog]) -> QDialog | None:
+def open_dialog(screen: QWidget, kind: type[QDialog]) -> QDialog | None:
     for dialog in screen.findChildren(kind):
         if dialog.isVisible():
             return dialog
@@ -65,7 +68,7 @@ def open_dialog(screen: SubmissionsScreen, kind: type[QDialog]) -> QDialog | Non
 
 def while_open(
     loop: asyncio.AbstractEventLoop,
-    screen: SubmissionsScreen,
+    screen: QWidget,
     poller: Poller,
     kind: type[QDialog],
     answer: Callable[[QDialog], None],
@@ -116,11 +119,24 @@ def test_every_dialog_while_polling(context, loop, qtbot: QtBot, user, tmp_path)
     run_until(loop, lambda: poller.ticks() >= 2)
     base = max(poller.levels)
 
-    # two text dialogs in a row (title, then description in a multi-line field)
+    # the Edit basic info form, and the New BioProject dialog opened from inside it
     click(screen, qtbot, "edit")
-    while_open(loop, screen, poller, QInputDialog, type_and_accept("Title typed in a dialog"))
-    while_open(loop, screen, poller, QInputDialog, type_and_accept("A description."))
-    run_until(loop, lambda: screen.current.title == "Title typed in a dialog")
+    run_until(loop, lambda: open_dialog(screen, BasicInfoDialog) is not None, timeout=10)
+    form = open_dialog(screen, BasicInfoDialog)
+    before = poller.ticks()
+    run_until(loop, lambda: poller.ticks() >= before + 3, timeout=10)
+    qtbot.mouseClick(form.new_bioproject, Qt.MouseButton.LeftButton)
+    while_open(loop, form, poller, QInputDialog, type_and_accept("Project made in a dialog"))
+    run_until(loop, lambda: "Project made in a dialog" in form.bioproject.currentText())
+
+    def fill_and_save(dialog: QDialog) -> None:
+        assert isinstance(dialog, BasicInfoDialog)
+        dialog.title.setText("Title typed in the form")
+        dialog.description.setPlainText("A description.")
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+
+    while_open(loop, screen, poller, BasicInfoDialog, fill_and_save)
+    run_until(loop, lambda: screen.current.title == "Title typed in the form")
     assert screen.current.description == "A description."
 
     # yes/no answered No: the file stays
@@ -176,10 +192,10 @@ def test_closing_the_screen_closes_its_open_dialog(context, loop, qtbot: QtBot, 
     screen = screen_for(context, loop, qtbot)
     loop.run_until_complete(screen.open(accession))
     task = screen.spawn(screen.ask_edit_info())
-    run_until(loop, lambda: open_dialog(screen, QInputDialog) is not None)
+    run_until(loop, lambda: open_dialog(screen, BasicInfoDialog) is not None)
     task.cancel()
     run_until(loop, lambda: task.done())
-    assert open_dialog(screen, QInputDialog) is None
+    assert open_dialog(screen, BasicInfoDialog) is None
 
 
 def failing(number: int) -> RuntimeError:

@@ -86,7 +86,9 @@ def test_edit_reviewer_link_and_early_release(
     screen = screen_for(context, loop, qtbot)
     loop.run_until_complete(screen.open(accession))
 
-    loop.run_until_complete(screen.edit_info("Revised title", "Revised description."))
+    loop.run_until_complete(
+        screen.edit_info({"title": "Revised title", "description": "Revised description."})
+    )
     assert screen.current.title == "Revised title"
 
     url = loop.run_until_complete(screen.make_review_link())

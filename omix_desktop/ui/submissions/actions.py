@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDateEdit, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
@@ -30,6 +31,7 @@ from omix_desktop.ui.submissions.add_files import (
     ftp_entries,
     online_entries,
 )
+from omix_desktop.ui.submissions.edit_basic_info import MOST_SAMPLE, BasicInfoDialog
 from omix_desktop.ui.submissions.file_notes import computed_md5
 from omix_desktop.ui.uploads_service import local_md5s, local_uploads
 
@@ -81,23 +83,28 @@ class DatasetActions(Screen):
     def _edit_info(self) -> None:
         self.spawn(self.ask_edit_info())
 
-    async def ask_edit_info(self) -> None:
-        _ = self.i18n.gettext
+    async def ask_edit_info(self) -> Dataset | None:
+        """Open the Edit basic info form (every field changeable before release)."""
         dataset = self.current
         if dataset is None:
-            return
-        title = await dialogs.ask_text(self, _("Edit basic info"), _("Title:"), dataset.title)
-        if title is None:
-            return
-        description = await dialogs.ask_text(
-            self, _("Edit basic info"), _("Description:"), dataset.description, multiline=True
-        )
-        if description is not None and self._still(dataset.accession):
-            await self.edit_info(title.strip(), description.strip())
+            return None
+        form = BasicInfoDialog(self, self.context, dataset)
+        try:
+            self.context.spawn(form.load(), owner=form)  # lists arrive while it is open
+            if not await dialogs.accepted(form) or form.saved is None:
+                return None
+            if self._still(dataset.accession):
+                show_message(self.message, self.i18n.gettext("Basic information saved."))
+                await self.open(dataset.accession)
+                await self.refresh()
+            return form.saved
+        finally:
+            if shiboken6.isValid(form):  # else gone with the screen
+                form.deleteLater()
 
-    async def edit_info(self, title: str, description: str) -> None:
+    async def edit_info(self, changes: dict[str, Any]) -> None:
+        """Send ``changes`` to the basic information (as the form does on Save)."""
         assert self.current is not None and self.context.session.api is not None
-        changes = {"title": title, "description": description}
         api = self.context.session.api
         await self._apply(
             api.update_dataset, self.current.accession, changes,
@@ -114,7 +121,7 @@ class DatasetActions(Screen):
             return
         number = await dialogs.ask_text(
             self, _("MOST registration number"), _("MOST registration number:"),
-            dataset.most_registration_number,
+            dataset.most_registration_number, min_chars=len(MOST_SAMPLE) + 6,
         )  # fmt: skip
         api = self.context.session.api
         if number is not None and api is not None:

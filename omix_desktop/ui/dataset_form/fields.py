@@ -1,0 +1,168 @@
+"""A dataset's descriptive fields, shared by the New dataset form and Edit basic info.
+
+Both forms ask for the same things under the same server rules, so the parts
+that would otherwise be written twice live here: the organism field's hints
+(the server's list, asked a moment after three letters are typed, off the Qt
+thread), the data type / sub-type pair (the server's list; the sub-types
+follow the type), the release date editor's bounds (today to the archive's
+horizon), and the checks made as the user types (:func:`info_problems`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, QObject, QStringListModel, Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QLineEdit, QWidget
+
+from omix_desktop.api.errors import ApiError
+from omix_desktop.i18n.server_terms import term
+from omix_desktop.i18n.translator import Translator
+from omix_desktop.ui.context import AppContext
+from omix_wire.limits import latest_release_date
+
+HINT_AFTER = 3
+"""Letters typed before the organism hint list is asked for (the guide's rule)."""
+MIXED_SAMPLE = "mixed sample"
+HOMO_SAPIENS = "Homo sapiens"
+REQUIRED = ("title", "description", "organism", "data_type", "data_subtype")
+
+
+class OrganismHints(QObject):
+    """The hint list under an organism field: names from the server for what is typed."""
+
+    def __init__(self, edit: QLineEdit, context: AppContext, owner: QWidget) -> None:
+        super().__init__(owner)
+        self.edit = edit
+        self.context = context
+        self.owner = owner
+        self.model = QStringListModel(self)
+        completer = QCompleter(self.model, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        edit.setCompleter(completer)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(250)
+        self.timer.timeout.connect(self._ask)
+        edit.textEdited.connect(lambda _text: self.timer.start())
+
+    def _ask(self) -> None:
+        text = self.edit.text().strip()
+        if len(text) >= HINT_AFTER and self.context.session.api is not None:
+            self.context.spawn(self.hints(text), owner=self.owner)
+
+    async def hints(self, text: str) -> list[str]:
+        """Ask the server (off the Qt thread) and show the names under the field."""
+        api = self.context.session.api
+        if api is None:
+            return []
+        try:
+            found = await asyncio.to_thread(api.organisms, text)
+        except ApiError:
+            return []  # hints are a help, not a requirement
+        if self.edit.text().strip() != text:
+            return []  # typed on meanwhile
+        names = [item.name for item in found]
+        if MIXED_SAMPLE.startswith(text.lower()):
+            names.append(MIXED_SAMPLE)
+        self.model.setStringList(names)
+        if names and self.edit.hasFocus():
+            self.edit.completer().complete()
+        return names
+
+
+class DataTypeChoice:
+    """A data type combo box and its sub-type combo box over the server's list.
+
+    Items show the term in the user's language
+    (:mod:`omix_desktop.i18n.server_terms`); their data is the server's value,
+    which is what :meth:`values` hands back.
+    """
+
+    def __init__(self, data_type: QComboBox, data_subtype: QComboBox, tr: Translator) -> None:
+        self.data_type = data_type
+        self.data_subtype = data_subtype
+        self.tr = tr
+        self.types: dict[str, list[str]] = {}
+        for combo in (data_type, data_subtype):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        data_type.currentIndexChanged.connect(lambda _index: self.follow_type())
+
+    def set_types(self, types: Mapping[str, list[str]]) -> None:
+        self.types = {name: list(subtypes) for name, subtypes in types.items()}
+        chosen = self.values()
+        self.data_type.clear()
+        for name in self.types:
+            self.data_type.addItem(term(name, self.tr), name)
+        self.choose(*chosen)
+
+    def values(self) -> tuple[str, str]:
+        """The server's names of the chosen type and sub-type ("" when none)."""
+        return (
+            str(self.data_type.currentData() or ""),
+            str(self.data_subtype.currentData() or ""),
+        )
+
+    def follow_type(self) -> None:
+        """Offer the chosen type's sub-types, keeping the sub-type when it still fits."""
+        chosen = self.data_subtype.currentData()
+        self.data_subtype.clear()
+        for name in self.types.get(str(self.data_type.currentData() or ""), []):
+            self.data_subtype.addItem(term(name, self.tr), name)
+        index = self.data_subtype.findData(chosen)
+        if index >= 0:
+            self.data_subtype.setCurrentIndex(index)
+
+    def choose(self, data_type: str, data_subtype: str) -> None:
+        """Choose by the server's names (nothing chosen for an unknown one)."""
+        self.data_type.setCurrentIndex(self.data_type.findData(data_type))
+        self.follow_type()
+        self.data_subtype.setCurrentIndex(self.data_subtype.findData(data_subtype))
+
+    def retranslate(self) -> None:
+        """Every item in the current language; the choice stays."""
+        for combo in (self.data_type, self.data_subtype):
+            for index in range(combo.count()):
+                combo.setItemText(index, term(str(combo.itemData(index)), self.tr))
+
+
+def bound_release_date(editor: QDateEdit, today: date | None = None) -> None:
+    """Today at the earliest, the archive's horizon at the latest (the server's rule)."""
+    today = today or date.today()
+    latest = latest_release_date(today)
+    editor.setCalendarPopup(True)
+    editor.setMinimumDate(QDate(today.year, today.month, today.day))
+    editor.setMaximumDate(QDate(latest.year, latest.month, latest.day))
+
+
+def info_problems(
+    values: Mapping[str, Any], tr: Translator, today: date | None = None
+) -> dict[str, str]:
+    """What is wrong with the descriptive fields, by field, in the user's language.
+
+    ``values`` as the request body names them; a field absent from it is not
+    checked (Edit basic info checks what it shows). The same rules the server
+    applies (``server_stub/api/dataset_schemas.py``, ``datasets/service.py``).
+    """
+    _ = tr.gettext
+    found: dict[str, str] = {}
+    for name in REQUIRED:
+        if name in values and not str(values[name] or "").strip():
+            found[name] = _("This field is required.")
+    if values.get("human_genetic_resource") and "organism" in values:
+        if str(values["organism"]).strip().casefold() != HOMO_SAPIENS.casefold():
+            found["organism"] = _(
+                "Human genetic resource data must have the organism Homo sapiens."
+            )
+    if "bioproject" in values and not values["bioproject"]:
+        found["bioproject"] = _("Choose a BioProject or create one.")
+    release = values.get("release_date")
+    if isinstance(release, str) and release:
+        release = date.fromisoformat(release)
+    if isinstance(release, date) and release < (today or date.today()):
+        found["release_date"] = _("The release date cannot be in the past.")
+    return found
