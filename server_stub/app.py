@@ -24,6 +24,7 @@ from server_stub.api import (
     uploads,
 )
 from server_stub.config import Settings
+from server_stub.datasets.search import StatisticsCache
 from server_stub.db import Database
 from server_stub.errors import install_error_handlers
 from server_stub.preupload.records import PreuploadRecords
@@ -47,6 +48,7 @@ def create_app(settings: Settings, database: Database, records: PreuploadRecords
     app.state.db = database
     app.state.records = records
     app.state.in_flight_uploads = uploads.InFlightBytes()
+    app.state.statistics = StatisticsCache()
     responses.install(app)  # the schema shows our error bodies, not FastAPI's own
     install_error_handlers(app)
 

@@ -20,9 +20,9 @@ from server_stub.datasets.search import (
     SortKey,
     SortOrder,
     Statistics,
+    StatisticsCache,
     released_dataset,
     search_released,
-    statistics,
 )
 from server_stub.errors import ApiError
 from server_stub.models import Dataset
@@ -182,6 +182,7 @@ def get_jsonld(
 
 
 @router.get("/statistics", response_model=StatisticsOut)
-def get_statistics(session: SessionDep) -> StatisticsOut:
+def get_statistics(request: Request, session: SessionDep) -> StatisticsOut:
     """Released datasets, files and bytes by data type, organism, month and access."""
-    return statistics_out(statistics(session))
+    figures: StatisticsCache = request.app.state.statistics
+    return statistics_out(figures.get(session))

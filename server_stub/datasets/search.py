@@ -250,33 +250,37 @@ def _month(session: Session) -> Any:
     return func.strftime("%Y-%m", Dataset.released_at)
 
 
-_cache: dict[str, tuple[tuple[Any, ...], Statistics]] = {}
-_cache_lock = threading.Lock()
-
-
-def statistics(session: Session) -> Statistics:
-    """Released datasets, their files and bytes, grouped several ways.
+class StatisticsCache:
+    """The last figures per database, kept by the app (``app.state.statistics``).
 
     Released data only grow (a release never changes its files), so the
     figures are kept until the number of released datasets or the latest
     release time changes: two index-only lookups instead of a full pass.
+    Request handlers run in a thread pool, hence the lock.
     """
-    version = tuple(
-        session.execute(
-            select(func.count(Dataset.id), func.max(Dataset.released_at)).where(
-                Dataset.released_at.is_not(None)
-            )
-        ).one()
-    )
-    url = str(session.get_bind().engine.url)
-    with _cache_lock:
-        cached = _cache.get(url)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    result = _compute_statistics(session)
-    with _cache_lock:
-        _cache[url] = (version, result)
-    return result
+
+    def __init__(self) -> None:
+        self._figures: dict[str, tuple[tuple[Any, ...], Statistics]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> Statistics:
+        """Released datasets, their files and bytes, grouped several ways."""
+        version = tuple(
+            session.execute(
+                select(func.count(Dataset.id), func.max(Dataset.released_at)).where(
+                    Dataset.released_at.is_not(None)
+                )
+            ).one()
+        )
+        url = str(session.get_bind().engine.url)
+        with self._lock:
+            cached = self._figures.get(url)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        result = _compute_statistics(session)
+        with self._lock:
+            self._figures[url] = (version, result)
+        return result
 
 
 def _compute_statistics(session: Session) -> Statistics:

@@ -15,7 +15,6 @@ from server_stub.datasets.search import (
     SortOrder,
     released_dataset,
     search_released,
-    statistics,
 )
 from server_stub.web.render import gettext, not_found_page, render, url_with
 
@@ -87,7 +86,7 @@ def dataset_page(
 
 @router.get("/statistics", response_class=HTMLResponse)
 def statistics_page(request: Request, session: SessionDep) -> HTMLResponse:
-    stats = statistics(session)
+    stats = request.app.state.statistics.get(session)
     _ = gettext(request)
     tables = [
         ("by-data-type", _("By data type"), stats.by_data_type, _("Data type")),
