@@ -21,6 +21,7 @@ from collections.abc import Coroutine
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -36,6 +37,7 @@ from omix_desktop.api.errors import ApiError, AuthenticationError
 from omix_desktop.i18n.errors import api_error_message
 from omix_desktop.i18n.translator import Translator
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.fit import fit_headers
 from omix_desktop.ui.live_text import forget, rerender, show_live
 
 ERROR_STYLE = "color: #b00020;"
@@ -52,9 +54,11 @@ class Retranslatable:
         self.context.language.changed.connect(self._rerender_lines)
 
     def _rerender_lines(self) -> None:
-        """Status lines shown with :meth:`say`, in the new language (after ``retranslate``)."""
+        """Status lines shown with :meth:`say`, in the new language (after ``retranslate``),
+        and column headers widened to their new titles."""
         if isinstance(self, QWidget):
             rerender(self, self.i18n)
+            fit_headers(self)
 
     def say(self, label: QLabel, text: Any, *, error: bool = False) -> None:
         """Show a :class:`~omix_desktop.i18n.message.Message` (or renderer) on ``label``,
@@ -92,6 +96,11 @@ class Screen(QWidget, Retranslatable):
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         return self.context.spawn(coro, owner=self)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Column headers as wide as their titles (Qt gives every column 100 px)."""
+        super().showEvent(event)
+        fit_headers(self)
 
     def api_error_text(self, error: ApiError) -> str:
         """Translate an API error; an ended session also asks to sign in again."""
