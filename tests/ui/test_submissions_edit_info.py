@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from omix_desktop.ui.submissions.edit_basic_info import FIELDS, MOST_SAMPLE, BasicInfoDialog
 from tests.support.release import dataset, submit
-from tests.ui.support import run_until
+from tests.ui.support import run_until, visible_texts
 from tests.ui.test_dialogs import click, open_dialog
 from tests.ui.test_submissions import screen_for, sign_in
 
@@ -193,4 +193,27 @@ def test_most_and_bioproject_dialogs_fit_their_content(context, loop, qtbot: QtB
     assert bioproject.width() >= bioproject.fontMetrics().horizontalAdvance(
         bioproject.currentText()
     )  # "PRJCA000001 — its title" shows whole
+    form.reject()
+
+
+def test_the_form_follows_a_language_switch_everywhere(context, loop, qtbot: QtBot, user) -> None:
+    accession = submit(user).accession
+    sign_in(context, loop, user)
+    screen = screen_for(context, loop, qtbot)
+    loop.run_until_complete(screen.open(accession))
+    form = open_form(screen, loop, qtbot)
+    retype(qtbot, form.title, "")  # an error under a field: it follows the switch too
+    context.translator.set_language("zh_CN")
+    try:
+        own = {form.title.text(), form.description.toPlainText(), form.organism.text(),
+               form.most_registration_number.text(), form.bioproject.currentText()}  # fmt: skip
+        for where, text in visible_texts(form):
+            if text in own or text.startswith(accession) or text.startswith("PRJCA"):
+                continue  # what the user typed or the archive's ids
+            assert any("\u4e00" <= char <= "\u9fff" for char in text), (where, text)
+        assert form.errors["title"].text() == "此字段为必填项。"
+        assert form.data_type.currentText() != form.data_type.currentData()  # 转录组, not English
+    finally:
+        context.translator.set_language("en")
+    assert form.data_type.currentText() == "Transcriptome"
     form.reject()
