@@ -83,7 +83,7 @@ def follow_transfers(uploads: UploadsService) -> KeepAwake:
 
 def run(argv: Sequence[str]) -> int:
     os.environ.setdefault("QT_API", "pyside6")
-    import qasync
+    from omix_desktop.ui.event_loop import AppEventLoop  # imports qasync
 
     paths = AppPaths.default().create()
     logging_setup = setup_logging(paths.log_file)
@@ -95,7 +95,7 @@ def run(argv: Sequence[str]) -> int:
     app.setOrganizationName("OMIX")
     look_for(app)  # window icon, icons tinted for the palette, dark mode following the OS
     collector = MainThreadCollector(app)
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)  # qasync's, cancelled timers released at once
     asyncio.set_event_loop(loop)
     context = build_context(paths, loop)
     context.redactor = logging_setup.redactor

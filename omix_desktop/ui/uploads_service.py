@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -167,6 +168,11 @@ class UploadsService(QObject):
             self.queue, self._owner = queue, owner
             log.info("upload queue opened in %s", folder)
         self.queue_changed.emit()
+        # What exists now (the app's widgets, the queue's snapshot and the Transfers
+        # rows over it) lives as long as the queue: out of the collector's sight, each
+        # full collection on the Qt thread walks only what came later. No collection
+        # first: that would be one long pause; the little garbage about now stays.
+        gc.freeze()
         self._ensure_poller()
         return queue
 
