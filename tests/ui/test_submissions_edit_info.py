@@ -151,7 +151,9 @@ def test_the_servers_refusal_is_shown_at_the_field_in_both_languages(
     context.translator.set_language("zh_CN")
     assert form.labels["title"].text() == "标题 *"
     assert form.save_button.text() == "保存"
+    assert "物种" in form.errors["organism"].text()  # the server's answer follows the switch
     context.translator.set_language("en")
+    assert "not in the archive's list" in form.errors["organism"].text()
     retype(qtbot, form.organism, "Oryza sativa")  # typing clears the server's answer
     assert form.errors["organism"].isHidden()
     form.reject()

@@ -86,6 +86,8 @@ class BasicInfoDialog(QDialog, Retranslatable):
         self.errors: dict[str, FieldError] = {}
         self.labels: dict[str, QLabel] = {}
         self._server_errors: dict[str, str] = {}
+        self._refusal: ApiError | None = None
+        """The server's last refusal, shown again in the new language after a switch."""
         self._saving = False
         self.setObjectName("edit_basic_info")
         self.setModal(True)
@@ -214,6 +216,8 @@ class BasicInfoDialog(QDialog, Retranslatable):
         self.cancel_button.setText(_("Cancel"))
         self.types.retranslate()
         localize_date_edit(self.release_date, self.i18n.locale)
+        if self._refusal is not None:
+            self._show_refusal(self._refusal)
         self._validate()
 
     # -- values -------------------------------------------------------------------------
@@ -294,7 +298,13 @@ class BasicInfoDialog(QDialog, Retranslatable):
 
     def _edited(self, *_args: object) -> None:
         self._server_errors.clear()  # the server's answer was about the value before
+        self._refusal = None
         self._validate()
+
+    def _show_refusal(self, error: ApiError) -> None:
+        self._refusal = error
+        self._server_errors = self._at_fields(error)
+        show_message(self.message, api_error_message(error, self.i18n), error=True)
 
     def _validate(self) -> dict[str, str]:
         found = {**self.problems(), **self._server_errors}
@@ -339,8 +349,7 @@ class BasicInfoDialog(QDialog, Retranslatable):
                 api.update_dataset, self.dataset.accession, changes
             )
         except ApiError as error:
-            self._server_errors = self._at_fields(error)
-            show_message(self.message, api_error_message(error, self.i18n), error=True)
+            self._show_refusal(error)
             return None
         finally:
             self._saving = False
