@@ -111,6 +111,12 @@ class Screen(QWidget, Retranslatable):
             self.context.session.session_lost(error.code)
         return api_error_message(error, self.i18n)
 
+    def say_api_error(self, label: QLabel, error: ApiError) -> None:
+        """An API error on ``label``, in the user's language now and after a switch
+        (an ended session asks to sign in again once, not at every switch)."""
+        self.api_error_text(error)
+        self.say(label, lambda tr: api_error_message(error, tr), error=True)
+
     def activated(self) -> None:
         """Called when the screen is shown in the main window."""
 

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 
 from omix_desktop import version
 from omix_desktop.config import TLS_MODES, describe
-from omix_desktop.i18n.errors import check_name_label, check_result_message, fill
-from omix_desktop.i18n.translator import LANGUAGES
+from omix_desktop.i18n.errors import check_name_label, check_result_message
+from omix_desktop.i18n.message import Message
+from omix_desktop.i18n.translator import LANGUAGES, N_
 from omix_desktop.logs import make_support_bundle
 from omix_desktop.netcheck import CheckResult, Status, Target, run_network_check
 from omix_desktop.ui import dialogs
@@ -258,9 +259,9 @@ class SettingsScreen(Screen):
         self._render_results()
         self._show_summary()
         if self._checking:
-            show_message(self.check_status, _("Checking…"))
+            self.say(self.check_status, Message(N_("Checking…")))
         if self._saved_note == "saved":
-            show_message(self.connection_message, _("Saved."))
+            self.say(self.connection_message, Message(N_("Saved.")))
 
     # -- language -----------------------------------------------------------------------
 
@@ -300,7 +301,7 @@ class SettingsScreen(Screen):
         settings.tls_mode = str(self.tls_combo.currentData())
         self.context.save_settings()
         self._saved_note = "saved"
-        show_message(self.connection_message, self.i18n.gettext("Saved."))
+        self.say(self.connection_message, Message(N_("Saved.")))
         if changed:
             self.spawn(self.context.session.server_changed())
 
@@ -335,9 +336,8 @@ class SettingsScreen(Screen):
             make_support_bundle, self.context.paths.log_dir, destination,
             about=about, secrets=secrets,
         )  # fmt: skip
-        show_message(
-            self.support_message,
-            fill(self.i18n.gettext("Support bundle saved to {path}."), {"path": str(result)}),
+        self.say(
+            self.support_message, Message(N_("Support bundle saved to {path}."), path=str(result))
         )
         return result
 
@@ -353,7 +353,7 @@ class SettingsScreen(Screen):
         self.check_button.setEnabled(False)
         self.results = []
         self._render_results()
-        show_message(self.check_status, self.i18n.gettext("Checking…"))
+        self.say(self.check_status, Message(N_("Checking…")))
         try:
             if session.uses_local_server:
                 await session.ensure_server()
@@ -384,13 +384,13 @@ class SettingsScreen(Screen):
         _ = self.i18n.gettext
         statuses = {result.status for result in self.results}
         if Status.FAILED in statuses:
-            show_message(self.check_status, _("Some checks failed; see below."), error=True)
+            self.say(self.check_status, Message(N_("Some checks failed; see below.")), error=True)
         elif Status.WARNING in statuses:
             text = _("It works, but with a warning: read it below before you upload.")
             show_message(self.check_status, text)
             self.check_status.setStyleSheet(WARNING_STYLE)
         else:
-            show_message(self.check_status, _("Everything works."))
+            self.say(self.check_status, Message(N_("Everything works.")))
 
     def _render_results(self) -> None:
         self.check_results.clear()

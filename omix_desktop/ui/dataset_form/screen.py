@@ -41,10 +41,12 @@ from PySide6.QtWidgets import (
 from omix_desktop.api.errors import ApiError
 from omix_desktop.drafts import DraftStore
 from omix_desktop.i18n.errors import field_errors, fill
+from omix_desktop.i18n.message import Message
 from omix_desktop.i18n.server_terms import term
+from omix_desktop.i18n.translator import N_
 from omix_desktop.transfer import md5_file
 from omix_desktop.ui import dialogs
-from omix_desktop.ui.base import FieldError, message_label, show_message, with_error
+from omix_desktop.ui.base import FieldError, message_label, with_error
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_desktop.ui.dataset_form.values import DRAFT, FormValues
@@ -309,7 +311,7 @@ class NewDatasetScreen(FormValues):
             types = await asyncio.to_thread(api.data_types)
             projects = await asyncio.to_thread(api.bioprojects)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return
         self._restoring = True
         try:
@@ -332,7 +334,7 @@ class NewDatasetScreen(FormValues):
         try:
             listing = await asyncio.to_thread(api.preupload_files)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return
         self.files.set_listing(listing, local_md5s(self.context))
         self._validate()
@@ -352,9 +354,9 @@ class NewDatasetScreen(FormValues):
                 size = (await asyncio.to_thread(path.stat)).st_size
                 md5 = await asyncio.to_thread(md5_file, path)
             except OSError as error:
-                values = {"path": str(path), "error": error.strerror or str(error)}
-                text = fill(self.i18n.gettext("Cannot read {path}: {error}"), values)
-                show_message(self.message, text, error=True)
+                problem = error.strerror or str(error)
+                text = Message(N_("Cannot read {path}: {error}"), path=str(path), error=problem)
+                self.say(self.message, text, error=True)
                 continue
             self.files.add_local(path, size, md5)
         self._validate()
@@ -418,17 +420,16 @@ class NewDatasetScreen(FormValues):
         self._submitting_tried = True
         self._server_errors.clear()
         if self._validate():
-            show_message(
-                self.message, _("Some fields need attention; see the messages."), error=True
-            )
+            text = Message(N_("Some fields need attention; see the messages."))
+            self.say(self.message, text, error=True)
             return None
         api = self.context.session.api
         if api is None:
-            show_message(self.message, _("Sign in first."), error=True)
+            self.say(self.message, Message(N_("Sign in first.")), error=True)
             return None
         body = self.values()
         self.submit_button.setEnabled(False)
-        show_message(self.message, _("Submitting…"))
+        self.say(self.message, Message(N_("Submitting…")))
         try:
             for item in body["files"]:
                 local = item.pop("local", None)
@@ -437,26 +438,29 @@ class NewDatasetScreen(FormValues):
                     item["upload"] = upload.token
             dataset = await asyncio.to_thread(api.create_dataset, body)
         except OSError as error:
-            values = {"path": str(error.filename), "error": error.strerror or str(error)}
-            show_message(self.message, fill(_("Cannot read {path}: {error}"), values), error=True)
+            problem = error.strerror or str(error)
+            text = Message(
+                N_("Cannot read {path}: {error}"), path=str(error.filename), error=problem
+            )
+            self.say(self.message, text, error=True)
             return None
         except ApiError as error:
             self._server_errors = self._by_form_field(field_errors(error, self.i18n), body)
             self._validate()
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return None
         finally:
             self.submit_button.setEnabled(True)
         await asyncio.to_thread(self.drafts.discard, DRAFT)
         self._reset()
-        show_message(
+        self.say(
             self.message,
-            fill(
-                _(
+            Message(
+                N_(
                     "Submitted {accession}. Its files are being checked; follow it in "
                     "My submissions."
                 ),
-                {"accession": dataset.accession},
+                accession=dataset.accession,
             ),
         )
         self.submitted.emit(dataset.accession)

@@ -225,7 +225,7 @@ class ReleasedScreen(Screen):
                 api.public_datasets, query, key, order, page, PAGE_SIZE
             )
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return
         self.page, self.pages, self.total = result.page, max(result.pages, 1), result.total
         self.model.set_rows(list(result.items))
@@ -264,7 +264,7 @@ class ReleasedScreen(Screen):
         try:
             self.current = await asyncio.to_thread(api.public_dataset, accession)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return
         await self.refresh_access()
         self._show_dataset()
@@ -353,14 +353,14 @@ class ReleasedScreen(Screen):
         _ = self.i18n.gettext
         api = self.context.session.api
         if api is None or self.current is None or self.context.session.user is None:
-            show_message(self.message, _("Sign in to request access."), error=True)
+            self.say(self.message, Message(N_("Sign in to request access.")), error=True)
             return
         try:
             await asyncio.to_thread(api.request_access, self.current.accession, purpose)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return
-        show_message(self.message, _("Request sent; the submitter will decide."))
+        self.say(self.message, Message(N_("Request sent; the submitter will decide.")))
         await self.refresh_access()
 
     # -- downloads --------------------------------------------------------------------

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import QDateEdit, QDialog, QDialogButtonBox, QLabel, QVBo
 from omix_desktop.api.archive_models import Dataset
 from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
+from omix_desktop.i18n.message import Message
+from omix_desktop.i18n.translator import N_
 from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import Screen, show_message
 from omix_desktop.ui.dates import localize_date_edit
@@ -59,7 +61,7 @@ class DatasetActions(Screen):
         try:
             result = await asyncio.to_thread(call, *args)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return None
         if done:
             show_message(self.message, done)
@@ -94,7 +96,7 @@ class DatasetActions(Screen):
             if not await dialogs.accepted(form) or form.saved is None:
                 return None
             if self._still(dataset.accession):
-                show_message(self.message, self.i18n.gettext("Basic information saved."))
+                self.say(self.message, Message(N_("Basic information saved.")))
                 await self.open(dataset.accession)
                 await self.refresh()
             return form.saved
@@ -219,7 +221,7 @@ class DatasetActions(Screen):
         try:
             listing = await asyncio.to_thread(api.preupload_files)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return
         picker = PreuploadPicker(self, self.i18n, addable(listing))
         picker.setObjectName("preupload_picker")
@@ -274,11 +276,11 @@ class DatasetActions(Screen):
         api = self.context.session.api
         if api is None or self.current is None:
             return
-        show_message(self.message, _("Sending the files…"))
+        self.say(self.message, Message(N_("Sending the files…")))
         try:
             entries = await online_entries(api, files, self.current.data_type)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return
         except OSError as error:
             text = fill(
@@ -316,7 +318,7 @@ class DatasetActions(Screen):
                 api, self.current.accession, self.i18n, replace=replace
             )
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return None
         if outcome.url:
             QGuiApplication.clipboard().setText(outcome.url)

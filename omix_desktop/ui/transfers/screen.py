@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from omix_desktop.i18n.message import Message
+from omix_desktop.i18n.translator import N_
 from omix_desktop.transfer import ItemState, UploadQueue
 from omix_desktop.transfer.throttle import SpeedSchedule
 from omix_desktop.ui.base import Screen, message_label, show_message
@@ -298,7 +300,7 @@ class TransfersScreen(Screen):
         self.total_label.setText(self.lists.total_text())
         queue = self.queue
         if queue is None:
-            show_message(self.status, _("Sign in to upload: transfers use your account."))
+            self.say(self.status, Message(N_("Sign in to upload: transfers use your account.")))
         elif queue.paused:
             show_message(
                 self.status,
@@ -453,4 +455,4 @@ class TransfersScreen(Screen):
         self.context.save_settings()
         if self.context.uploads is not None:
             self.spawn(self.context.uploads.apply_settings())
-        show_message(self.connection_message, _("Saved. New connections use these settings."))
+        self.say(self.connection_message, Message(N_("Saved. New connections use these settings.")))
