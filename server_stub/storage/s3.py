@@ -31,11 +31,12 @@ from server_stub.storage.local import md5_of_file
 
 log = logging.getLogger(__name__)
 
-PART_SIZE = 32 * 1024 * 1024
+PART_SIZE = 16 * 1024 * 1024
 """Bytes per part of a multipart upload (grown for files over 10,000 parts)."""
 MAX_PARTS = 10_000
 PARALLEL_PARTS = 4
-"""Parts in flight at once: memory is at most this many parts, whatever the file size."""
+"""Parts read and in flight at once, for all uploads of the process: memory stays at
+most this many parts (64 MiB), whatever the file size and however many files."""
 COPY_LIMIT = 5 * 1024**3
 """Above this an object is copied part by part (the S3 limit of one CopyObject)."""
 MD5_METADATA = "md5"
@@ -186,17 +187,18 @@ class S3Store:
             read_md5, etag = self._multipart(name, source, size, expected)
         if read_md5 != expected:
             log.warning("%s changed while it was stored: %s, then %s", source, expected, read_md5)
-        info = self.stat(key)
-        if info is None or info.size != size or info.md5 != read_md5:
-            raise StoreError(f"{key}: the store does not hold what was sent ({info})")
-        stored_etag = self._etag(name)
-        if stored_etag != etag:
-            raise StoreError(f"{key}: the store's ETag {stored_etag} is not the sent {etag}")
-        return ObjectInfo(key, size, info.modified, read_md5)
-
-    def _etag(self, name: str) -> str:
         head = self.client.head_object(Bucket=self.location.bucket, Key=name)
-        return str(head["ETag"]).strip('"')
+        held = (
+            int(head["ContentLength"]),
+            head.get("Metadata", {}).get(MD5_METADATA),
+            str(head["ETag"]).strip('"'),
+        )
+        if held != (size, read_md5, etag):
+            raise StoreError(
+                f"{key}: the store holds {held} (size, md5, ETag), not what was sent "
+                f"{(size, read_md5, etag)}"
+            )
+        return ObjectInfo(key, size, head["LastModified"].timestamp(), read_md5)
 
     def _multipart(self, name: str, source: Path, size: int, md5: str) -> tuple[str, str]:
         """Parts read in order (the whole-file MD5), sent a few at a time."""
@@ -212,16 +214,27 @@ class S3Store:
         try:
             with source.open("rb", buffering=0) as stream:
                 number = 0
-                while data := stream.read(step):
+                while True:
+                    self._slots.acquire()  # before the read: at most PARALLEL_PARTS in memory
+                    try:
+                        data = stream.read(step)
+                    except BaseException:
+                        self._slots.release()
+                        raise
+                    if not data:
+                        self._slots.release()
+                        break
                     number += 1
                     whole.update(data)
                     digest = hashlib.md5(data, usedforsecurity=False).digest()
                     part_digests.append(digest)
-                    self._slots.acquire()
                     future = self._parts.submit(self._part, name, upload_id, number, data, digest)
                     future.add_done_callback(lambda _done: self._slots.release())
                     futures.append(future)
                     del data
+                    for sent in futures:  # a refused part stops the upload now
+                        if sent.done() and sent.exception() is not None:
+                            sent.result()
             parts = [future.result() for future in futures]
             self.client.complete_multipart_upload(
                 Bucket=bucket, Key=name, UploadId=upload_id, MultipartUpload={"Parts": parts}
