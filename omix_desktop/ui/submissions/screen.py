@@ -54,6 +54,7 @@ from omix_desktop.ui.submissions.model import (
     files_and_size,
     status_label,
 )
+from omix_desktop.ui.toolbar import ActionBar
 from omix_desktop.ui.uploads_service import local_uploads
 
 DIAGNOSE_EVERY = 5.0
@@ -112,6 +113,7 @@ class SubmissionsScreen(DatasetActions):
         rows_view(self.files)
         self.buttons: dict[str, QPushButton] = {}
         actions = QHBoxLayout()
+        bar = ActionBar("dataset_actions", self)  # what does not fit goes to its » menu
         for name, handler in (
             ("edit", self._edit_info),
             ("release", self._release_early),
@@ -127,9 +129,9 @@ class SubmissionsScreen(DatasetActions):
             button = QPushButton()
             button.setObjectName(name)
             button.clicked.connect(handler)
-            actions.addWidget(button)
+            bar.add(button)
             self.buttons[name] = button
-        actions.addStretch(1)
+        actions.addWidget(bar, 1)
         self.message = message_label()
         self.message.setObjectName("message")
 

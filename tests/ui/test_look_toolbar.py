@@ -1,0 +1,46 @@
+"""My submissions' actions: a toolbar with icons that wraps in a narrow window, rather than
+a row of ten push buttons that a narrow window squeezes or clips."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect
+from pytestqt.qtbot import QtBot
+
+from omix_desktop.ui.main_window import MainWindow
+from omix_desktop.ui.toolbar import ActionBar
+
+
+def rows(bar: ActionBar) -> int:
+    return len({button.y() for button in bar.buttons})
+
+
+def test_dataset_actions_are_a_toolbar_with_icons_that_wraps(context, qtbot: QtBot) -> None:
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.resize(2400, 800)
+    window.show()
+    screen = window.show_screen("submissions")
+    bar = screen.findChild(ActionBar, "dataset_actions")
+    assert bar is not None
+    assert bar.buttons == list(screen.buttons.values())  # the same buttons, on the bar
+    assert len(bar.buttons) >= 9
+    for name, button in screen.buttons.items():
+        assert not button.icon().isNull(), f"{name} has no icon"
+        assert button.text() and button.isFlat(), name
+    qtbot.waitUntil(lambda: rows(bar) == 1)  # wide: one row
+
+    window.resize(800, 800)  # narrow: more rows, every command whole and visible
+    qtbot.waitUntil(lambda: rows(bar) > 1)
+    inside = QRect(0, 0, bar.width(), bar.height())
+    for button in bar.buttons:
+        assert button.isVisible() and button.size() == button.sizeHint(), button.objectName()
+        assert inside.contains(button.geometry()), button.objectName()
+    ordered = sorted(bar.buttons, key=lambda b: (b.y(), b.x()))
+    assert ordered == bar.buttons  # reading order is the commands' order
+    for first, second in zip(bar.buttons, bar.buttons[1:], strict=False):
+        assert not first.geometry().intersects(second.geometry())
+
+    window.language_actions["zh_CN"].trigger()  # longer or shorter texts: laid out again
+    assert screen.buttons["edit"].text() == "编辑基本信息…"
+    qtbot.waitUntil(lambda: all(b.size() == b.sizeHint() for b in bar.buttons))
+    window.language_actions["en"].trigger()
