@@ -113,7 +113,7 @@ class SubmissionsScreen(DatasetActions):
         rows_view(self.files)
         self.buttons: dict[str, QPushButton] = {}
         actions = QHBoxLayout()
-        bar = ActionBar("dataset_actions", self)  # what does not fit goes to its » menu
+        bar = ActionBar("dataset_actions", self)  # icons; wraps when the window is narrow
         for name, handler in (
             ("edit", self._edit_info),
             ("release", self._release_early),
