@@ -206,3 +206,22 @@ def test_no_code_turns_native_dialogs_off() -> None:
         if re.search(r"QFileDialog\(|QFileDialog\.get", path.read_text("utf-8"))
     ]
     assert makers == ["ui/dialogs.py"]  # one place makes file dialogs
+
+
+def test_renamed_copies_are_made_deep_in_a_tree(tmp_path: Path) -> None:
+    """Rename a copy opens both files through os_path (the extended form on Windows)."""
+    from omix_desktop.ui.prepare.disk import copy_new, stamp
+    from omix_wire.paths import os_path
+
+    folder = tmp_path
+    while len(str(folder)) < 300:
+        folder = folder / ("deep" * 12)
+    Path(os_path(folder)).mkdir(parents=True)
+    source = folder / "aux.fq"
+    with open(os_path(source), "wb") as handle:
+        handle.write(b"ACGT" * 10)
+    copy_new(source, folder / "aux_.fq")
+    assert stamp(folder / "aux_.fq") == stamp(source)  # same size and modification time
+    with pytest.raises(FileExistsError):
+        copy_new(source, folder / "aux_.fq")  # never overwrites
+    assert stamp(folder / "gone.fq") is None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from omix_desktop.i18n.errors import fill
+from omix_desktop.i18n.translator import Translator
 from omix_desktop.transfer import (
-    FileStamp,
     HashCancelled,
     IssueCode,
     hash_files,
@@ -40,6 +39,8 @@ from omix_desktop.transfer import (
 from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import message_label, show_message
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.prepare.disk import copy_new
+from omix_desktop.ui.prepare.disk import stamp as stamp_of
 from omix_desktop.ui.prepare.folder import FolderField, rebase
 from omix_desktop.ui.prepare.manifests import ManifestActions
 from omix_desktop.ui.prepare.model import Column, PreparedFile, PrepareModel
@@ -63,6 +64,8 @@ class PrepareScreen(ManifestActions):
         self._hash_slots = asyncio.Semaphore(HASH_WORKERS)
         self._cancel = threading.Event()
         self._check_task: asyncio.Task[None] | None = None
+        self._check_again = False
+        """Asked for while a check ran: that one may have read the rows before the change."""
         self.setAcceptDrops(True)
 
         self.heading = QLabel()
@@ -229,7 +232,7 @@ class PrepareScreen(ManifestActions):
                     return
                 file = self.model.rows[row]
                 file.hashing, file.error, file.md5 = True, None, None
-                stamp = await asyncio.to_thread(_stamp, local)
+                stamp = await asyncio.to_thread(stamp_of, local)
                 file.size = stamp.size if stamp else None
 
                 def progress(report: object) -> None:
@@ -247,7 +250,7 @@ class PrepareScreen(ManifestActions):
                     cache=cache,
                     errors=errors,
                 )
-                after = await asyncio.to_thread(_stamp, local)
+                after = await asyncio.to_thread(stamp_of, local)
         except HashCancelled:
             return
         finally:
@@ -285,13 +288,24 @@ class PrepareScreen(ManifestActions):
     # -- pre-flight ---------------------------------------------------------------------
 
     def schedule_check(self) -> None:
-        """Run pre-flight over the whole list soon (once, however many files finish)."""
+        """Run pre-flight over the whole list soon (once, however many files finish).
+
+        A request while a check is running runs one more check after it: the
+        running one may have read the rows before this change (a duplicate
+        found only when the second MD5 arrives would be missed).
+        """
         if self._check_task is None or self._check_task.done():
             self._check_task = self.spawn(self._check())
+        else:
+            self._check_again = True
 
     async def _check(self) -> None:
-        await asyncio.sleep(0.05)  # let a burst of finished hashes arrive first
-        await self.check_now()
+        again = True
+        while again:  # ends when no change came in during the last check
+            self._check_again = False
+            await asyncio.sleep(0.05)  # let a burst of finished hashes arrive first
+            await self.check_now()
+            again = self._check_again
 
     async def check_now(self) -> None:
         """Pre-flight in a thread; rows whose file changed since hashing are hashed again."""
@@ -353,7 +367,7 @@ class PrepareScreen(ManifestActions):
             if new_name != file.local.name:
                 local = file.local.with_name(new_name)
                 try:
-                    await asyncio.to_thread(_copy_new, file.local, local)
+                    await asyncio.to_thread(copy_new, file.local, local)
                 except FileExistsError:
                     show_message(
                         self.message,
@@ -381,7 +395,7 @@ class PrepareScreen(ManifestActions):
             if local == file.local:  # only the folder's name changed: same file, same MD5
                 copy.size, copy.mtime_ns, copy.md5 = file.size, file.mtime_ns, file.md5
             elif file.md5 and self.context.uploads is not None:
-                stamp = await asyncio.to_thread(_stamp, local)
+                stamp = await asyncio.to_thread(stamp_of, local)
                 if stamp is not None and stamp.size == file.size:
                     self.context.uploads.hash_cache.store(
                         local, stamp.size, stamp.mtime_ns, file.md5
@@ -427,22 +441,27 @@ class PrepareScreen(ManifestActions):
             queue.add(f.planned() for f in ready)
             sent = {f.local for f in ready}
             self.model.remove([r for r, f in enumerate(self.model.rows) if f.local in sent])
-        text = fill(
-            self.i18n.ngettext(
-                "{count} file sent to Transfers.", "{count} files sent to Transfers.", len(ready)
-            ),
-            {"count": len(ready)},
-        )
-        if blocked:
-            text += " " + fill(
-                self.i18n.ngettext(
-                    "{count} file was kept here: fix what its Check column says.",
-                    "{count} files were kept here: fix what their Check column says.",
-                    blocked,
+        count = len(ready)
+
+        def text(tr: Translator) -> str:  # rendered again after a language switch
+            line = fill(
+                tr.ngettext(
+                    "{count} file sent to Transfers.", "{count} files sent to Transfers.", count
                 ),
-                {"count": blocked},
+                {"count": count},
             )
-        show_message(self.message, text, error=bool(blocked))
+            if blocked:
+                line += " " + fill(
+                    tr.ngettext(
+                        "{count} file was kept here: fix what its Check column says.",
+                        "{count} files were kept here: fix what their Check column says.",
+                        blocked,
+                    ),
+                    {"count": blocked},
+                )
+            return line
+
+        self.say(self.message, text, error=bool(blocked))
         self._update_summary()
         self._selection_changed()
 
@@ -470,17 +489,3 @@ class PrepareScreen(ManifestActions):
             )
         )
         self._selection_changed()
-
-
-def _stamp(path: Path) -> FileStamp | None:
-    try:
-        return FileStamp.of(path)
-    except OSError:
-        return None
-
-
-def _copy_new(source: Path, target: Path) -> None:
-    """Copy (keeping the modification time) without ever overwriting a file."""
-    with open(source, "rb") as src, open(target, "xb") as dst:
-        shutil.copyfileobj(src, dst, 1024 * 1024)
-    shutil.copystat(source, target)
