@@ -44,6 +44,8 @@ _FIELDS = {f.name for f in fields(QueueItem)}
 _PENDING = (ItemState.QUEUED, ItemState.UPLOADING, ItemState.UPLOADED)
 Write = Callable[[QueueStore], object]
 S = TypeVar("S")
+RETRY_SECONDS = 2.0
+"""How soon writes that could not be saved are tried again."""
 
 
 class BackgroundWriter(threading.Thread, Generic[S]):
@@ -63,6 +65,8 @@ class BackgroundWriter(threading.Thread, Generic[S]):
         self.writes: queue.SimpleQueue[Callable[[S], object] | None] = queue.SimpleQueue()
         self.commits = 0
         self.failures = 0
+        self.last_error: str | None = None
+        """Why the last commit failed, while saving fails (None once it works again)."""
 
     def run(self) -> None:
         try:
@@ -71,30 +75,47 @@ class BackgroundWriter(threading.Thread, Generic[S]):
         except BaseException as error:  # reported to the opener
             self.opened.set_exception(error)
             return
+        pending: list[Callable[[S], object]] = []
+        """Writes not committed yet: kept and tried again while saving fails."""
         try:
             stop = False
             while not stop:
-                batch = [self.writes.get()]
+                try:
+                    batch = [self.writes.get(timeout=RETRY_SECONDS if pending else None)]
+                except queue.Empty:
+                    batch = []
                 while True:  # everything that piled up goes in one transaction
                     try:
                         batch.append(self.writes.get_nowait())
                     except queue.Empty:
                         break
                 stop = None in batch
-                self._apply(store, [w for w in batch if w is not None])
+                pending.extend(w for w in batch if w is not None and not isinstance(w, _Mark))
+                if pending and self._apply(store, pending):
+                    pending = []
+                for mark in batch:
+                    if isinstance(mark, _Mark):
+                        mark.reached.set()
         finally:
             getattr(store, "close")()  # noqa: B009 - every store has one
 
-    def _apply(self, store: S, batch: list[Callable[[S], object]]) -> None:
+    def _apply(self, store: S, batch: list[Callable[[S], object]]) -> bool:
         transaction = getattr(store, "transaction", None)
         try:
             with transaction() if transaction is not None else contextlib.nullcontext():
                 for write in batch:
                     write(store)
-            self.commits += 1
-        except Exception:  # disk full, file removed...: memory stays right, say so in the log
+        except Exception as error:  # disk full, file locked...: memory stays right
             self.failures += 1
-            log.exception("%s could not be saved", self.where)
+            if self.last_error is None:
+                log.exception("%s could not be saved; trying again", self.where)
+            self.last_error = f"{type(error).__name__}: {error}"
+            return False
+        self.commits += 1
+        if self.last_error is not None:
+            log.info("%s saved again", self.where)
+            self.last_error = None
+        return True
 
     def put(self, write: Callable[[S], object]) -> None:
         self.writes.put(write)
@@ -107,11 +128,21 @@ class BackgroundWriter(threading.Thread, Generic[S]):
             log.error("%s: its writer did not finish within %s s", self.where, timeout)
 
     def flush(self, timeout: float) -> None:
-        """Block until everything put so far is committed."""
-        done = threading.Event()
-        self.writes.put(lambda _store: done.set())
-        if not done.wait(timeout):
+        """Block until everything put so far was tried (see :attr:`last_error`)."""
+        mark = _Mark()
+        self.writes.put(mark)
+        if not mark.reached.wait(timeout):
             raise TimeoutError(f"{self.where} was not saved within {timeout} s")
+
+
+class _Mark:
+    """A place in the writes: set once everything before it was tried."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+
+    def __call__(self, _store: object) -> None:
+        """Never applied (a mark is not a write)."""
 
 
 def _open_queue(location: Path) -> tuple[QueueStore, tuple[Path, StoreSnapshot]]:
@@ -361,6 +392,11 @@ class MemoryQueueStore(QueueStore):
         self._write(lambda store: store.set_setting(key, value))
 
     # -- writing ----------------------------------------------------------------
+
+    @property
+    def save_error(self) -> str | None:
+        """Why the queue cannot be saved right now (None when it is saved)."""
+        return self._writer.last_error
 
     @property
     def commits(self) -> int:

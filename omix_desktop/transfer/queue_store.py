@@ -447,13 +447,21 @@ class QueueStore:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error) on an autocommit connection."""
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error) on an autocommit connection.
+
+    Inside another one (the in-memory store's writer batches writes such as
+    :meth:`QueueStore.plan_stripes`, which opens its own), it joins the outer one.
+    """
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        self._joined = False
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._joined = self._db.in_transaction
+        if not self._joined:
+            self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if not self._joined:
+            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")

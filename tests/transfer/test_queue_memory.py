@@ -62,6 +62,8 @@ def steps(root: Path) -> list[tuple[str, tuple[Any, ...], dict[str, Any]]]:
         ("add", (planned(root, ["d", "f"], size=2000),), {}),  # d failed: requeued
         ("update", (3,), {"next_attempt_at": 0.0}),
         ("delete", (99,), {}),
+        ("plan_stripes", (3, [(0, 400), (400, 1000)]), {}),  # kept to the end: saved?
+        ("stripe_done", (3, 0), {}),
     ]
 
 
@@ -85,6 +87,7 @@ def test_every_answer_equals_the_sqlite_store_after_every_step(tmp_path: Path) -
     with pytest.raises(ValueError, match="cannot update"):
         memory.update(2, colour="red")
     kept = reads(memory, 1000.0)
+    assert kept["stripes"][2] == [(0, 400, True), (400, 1000, False)]
     disk.close()
     memory.close()
 
@@ -184,3 +187,28 @@ def test_md5_cache_answers_from_memory_and_saves_in_order(tmp_path: Path) -> Non
     assert after.lookup(local, 4, 1) is None
     assert after.lookup(tmp_path / "gone.fq", 9, 9) is None
     after.close()
+
+
+def test_a_locked_file_is_reported_and_the_writes_saved_once_it_is_free(tmp_path: Path) -> None:
+    store = MemoryQueueStore(tmp_path / "q")
+    (item,) = store.add(planned(tmp_path, ["a"]))
+    store.flush()
+    assert store.save_error is None
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another program holds the file
+    try:
+        store.update(item.id, state=ItemState.FAILED, reason="refused")
+        store.flush()  # tried: SQLite waits its busy timeout, then gives up
+        assert store.save_error is not None and "locked" in store.save_error
+        assert store.get(item.id).state is ItemState.FAILED  # memory is right meanwhile
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.set_setting("paused", "1")
+    store.flush()
+    assert store.save_error is None
+    store.close()
+    reopened = QueueStore(tmp_path / "q")
+    assert reopened.get(item.id).state is ItemState.FAILED  # the write kept while locked
+    assert reopened.get_setting("paused") == "1"
+    reopened.close()
