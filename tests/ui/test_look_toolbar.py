@@ -44,3 +44,21 @@ def test_dataset_actions_are_a_toolbar_with_icons_that_wraps(context, qtbot: QtB
     assert screen.buttons["edit"].text() == "编辑基本信息…"
     qtbot.waitUntil(lambda: all(b.size() == b.sizeHint() for b in bar.buttons))
     window.language_actions["en"].trigger()
+
+
+def test_transfer_commands_are_toolbars_too(context, qtbot: QtBot) -> None:
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.resize(600, 800)
+    window.show()
+    screen = window.show_screen("transfers")
+    bars = {bar.objectName(): bar for bar in screen.findChildren(ActionBar)}
+    assert set(bars) == {"transfer_actions", "queue_actions"}
+    assert bars["transfer_actions"].buttons[1] is screen.pause_button
+    assert bars["queue_actions"].buttons[1] is screen.pause_all_button
+    for bar in bars.values():
+        for button in bar.buttons:
+            assert not button.icon().isNull() and button.text()
+        qtbot.waitUntil(lambda bar=bar: all(b.size() == b.sizeHint() for b in bar.buttons))
+        inside = QRect(0, 0, bar.width(), bar.height())
+        assert all(inside.contains(b.geometry()) for b in bar.buttons)

@@ -36,6 +36,7 @@ from omix_desktop.transfer import ItemState, UploadQueue
 from omix_desktop.transfer.throttle import SpeedSchedule
 from omix_desktop.ui.base import Screen, message_label, show_message
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.toolbar import ActionBar
 from omix_desktop.ui.transfers.delegate import ProgressDelegate
 from omix_desktop.ui.transfers.model import ITEM_ID_ROLE, LISTS, Column, TransferLists
 
@@ -89,24 +90,26 @@ class TransfersScreen(Screen):
         self.retry_all_button.clicked.connect(self.retry_all)
         self.clear_button.clicked.connect(self.clear_list)
         row_buttons = QHBoxLayout()
-        for button in (
-            self.retry_button,
-            self.pause_button,
-            self.resume_button,
-            self.cancel_button,
-            self.remove_button,
+        row_bar = ActionBar("transfer_actions", self)  # icons; wraps when the window is narrow
+        for button, icon in (
+            (self.retry_button, "retry"),
+            (self.pause_button, "pause"),
+            (self.resume_button, "resume"),
+            (self.cancel_button, "cancel"),
+            (self.remove_button, "remove"),
         ):
-            row_buttons.addWidget(button)
-        row_buttons.addStretch(1)
+            row_bar.add(button, icon)
+        row_buttons.addWidget(row_bar, 1)
         all_buttons = QHBoxLayout()
-        for button in (
-            self.retry_all_button,
-            self.pause_all_button,
-            self.resume_all_button,
-            self.clear_button,
+        all_bar = ActionBar("queue_actions", self)
+        for button, icon in (
+            (self.retry_all_button, "retry"),
+            (self.pause_all_button, "pause"),
+            (self.resume_all_button, "resume"),
+            (self.clear_button, "remove"),
         ):
-            all_buttons.addWidget(button)
-        all_buttons.addStretch(1)
+            all_bar.add(button, icon)
+        all_buttons.addWidget(all_bar, 1)
         self.total_label = QLabel()
         self.total_label.setObjectName("transfer_totals")
         self.total_label.setWordWrap(True)
