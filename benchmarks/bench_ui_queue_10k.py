@@ -89,7 +89,7 @@ def main() -> None:
     results = []
     if args.before is not None:
         results.append(("before: " + args.before.name, measure(args.before.resolve(), args)))
-    name = "this checkout" if args.root == ROOT else "after: " + args.root.name
+    name = "this checkout" if args.root == ROOT else args.root.name
     results.append((name, measure(args.root.resolve(), args)))
     print(f"\n{args.files:,} files through the app's queue to omix-server on loopback")
     print(f"({os.cpu_count()} cores; Qt thread = the asyncio loop under qasync)\n")

@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=3.0)
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args()
-    import qasync
+    from omix_desktop.ui.event_loop import AppEventLoop  # the app's loop (qasync's)
 
     app = QApplication(sys.argv)
     app.setQuitOnLastWindowClosed(False)
@@ -153,7 +153,7 @@ def main() -> None:
             gc_pauses.append((time.perf_counter() - gc_started[0]) * 1000)
 
     gc.callbacks.append(on_gc)
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     meter = GapMeter()
     with tempfile.TemporaryDirectory(prefix="omix-bench-ui-") as tmp, loop:
