@@ -27,6 +27,14 @@ def issue_text(issue: PreflightIssue, tr: Translator, *, rename_hint: bool = Tru
     for key in ("size", "limit"):
         if isinstance(p.get(key), int):
             p[key] = format_size(p[key], tr.locale)
+    if issue.code is IssueCode.DUPLICATE_IGNORING_CASE and p.get("queued"):
+        return fill(
+            _(
+                "Differs from {other}, already in Transfers, only in upper and lower case: "
+                "Windows and the archive take them for one file. Rename this one."
+            ),
+            p,
+        )
     texts: dict[IssueCode, Callable[[], str]] = {
         IssueCode.MISSING: lambda: _("The file no longer exists. Remove it from the list."),
         IssueCode.NOT_A_FILE: lambda: _("Not a regular file; only files can be uploaded."),

@@ -117,6 +117,12 @@ class PreflightIssue:
                 return f"{name}: same content (MD5 {p['md5']}) as {p['other']}."
             case IssueCode.DUPLICATE_DESTINATION:
                 return f"{name}: {self.local} and {p['other']} would be uploaded to the same place."
+            case IssueCode.DUPLICATE_IGNORING_CASE if p.get("queued"):
+                return (
+                    f"{name} and {p['other']}, already in the upload queue, differ only in "
+                    "upper and lower case: Windows and the archive take them for one file. "
+                    "Rename this one."
+                )
             case IssueCode.DUPLICATE_IGNORING_CASE:
                 return (
                     f"{name} and {p['other']} differ only in upper and lower case: Windows "
@@ -162,16 +168,21 @@ def check(
     planned: Iterable[PlannedFile],
     *,
     sidecars: Mapping[Path, str] | None = None,
+    queued: Iterable[str] = (),
 ) -> PreflightReport:
     """Run every check over the planned files; never raises for a bad file.
 
     ``sidecars`` maps a local path to the MD5 a ``.md5`` sidecar or manifest
     stated for it, compared with ``PlannedFile.md5`` when both are known.
+    ``queued`` are remote paths already in the upload queue: a planned file
+    whose name differs from one of them only in case is refused too (the
+    same path is not: sending it again replaces the queued upload).
     """
     issues: list[PreflightIssue] = []
     by_md5: dict[str, PlannedFile] = {}
     by_remote: dict[str, PlannedFile] = {}
     by_key: dict[str, PlannedFile] = {}
+    queued_by_key = {collision_key(path): str(path) for path in queued}
     for item in planned:
         remote = str(item.remote)
         add = _adder(issues, item, remote)
@@ -190,9 +201,13 @@ def check(
         if other is not item:
             add(IssueCode.DUPLICATE_DESTINATION, other=str(other.local))
         else:
-            first_named = by_key.setdefault(collision_key(remote), item)
+            key = collision_key(remote)
+            first_named = by_key.setdefault(key, item)
+            in_queue = queued_by_key.get(key)
             if first_named is not item:
                 add(IssueCode.DUPLICATE_IGNORING_CASE, other=str(first_named.remote))
+            elif in_queue is not None and in_queue != remote:
+                add(IssueCode.DUPLICATE_IGNORING_CASE, other=in_queue, queued=True)
 
         opened = os_path(item.local)  # a long Windows path needs its \\?\ form
         try:

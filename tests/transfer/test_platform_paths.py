@@ -228,3 +228,13 @@ def test_a_remote_folder_typed_in_nfd_is_sent_composed(make_file) -> None:
     local = make_file("a.fq", 10)
     (planned,) = plan_uploads([local], remote_base=unicodedata.normalize("NFD", "/lot_é/"))
     assert planned.remote == PurePosixPath("lot_é/a.fq")
+
+
+def test_a_name_differing_in_case_from_a_queued_upload_is_refused(make_file) -> None:
+    lower = make_file("x/sample.fq", 10, seed=1)
+    same = make_file("y/other.fq", 10, seed=2)
+    report = check(plan_uploads([lower, same]), queued=["Sample.FQ", "other.fq"])
+    (issue,) = report.issues  # other.fq again: the same path, it replaces the queued one
+    assert issue.code is IssueCode.DUPLICATE_IGNORING_CASE and issue.local == lower
+    assert issue.params == {"other": "Sample.FQ", "queued": True}
+    assert "already in the upload queue" in issue.describe()

@@ -225,3 +225,30 @@ def test_renamed_copies_are_made_deep_in_a_tree(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         copy_new(source, folder / "aux_.fq")  # never overwrites
     assert stamp(folder / "gone.fq") is None
+
+
+def test_a_file_differing_in_case_from_one_in_transfers_is_kept_back(
+    context, loop, qtbot: QtBot, user, tmp_path: Path
+) -> None:
+    loop.run_until_complete(context.session.sign_in(user.email, user.password))
+    run_until(loop, lambda: context.uploads.queue is not None)
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    (tmp_path / "first" / "Reads.fq").write_bytes(b"ACGT" * 100)
+    (tmp_path / "second" / "reads.fq").write_bytes(b"TTGA" * 100)
+    screen = make_screen(context, qtbot)
+    screen.add_paths([tmp_path / "first" / "Reads.fq"])
+    settle(loop, screen)
+    loop.run_until_complete(screen.send_selected())
+    assert [str(i.remote_path) for i in context.uploads.queue.items()] == ["Reads.fq"]
+
+    screen.add_paths([tmp_path / "second" / "reads.fq"])
+    run_until(loop, lambda: len(screen.model.rows) == 1)
+    settle(loop, screen)
+    check = cell(screen, 0, Column.CHECK)
+    assert check.startswith("Differs from Reads.fq, already in Transfers, only in upper")
+    loop.run_until_complete(screen.send_selected())
+    assert "1 file was kept here" in screen.message.text()
+    assert [str(i.remote_path) for i in context.uploads.queue.items()] == ["Reads.fq"]
+    context.translator.set_language("zh_CN")
+    assert "已在“传输”中的 Reads.fq 仅有大小写不同" in cell(screen, 0, Column.CHECK)

@@ -311,8 +311,10 @@ class PrepareScreen(ManifestActions):
         """Pre-flight in a thread; rows whose file changed since hashing are hashed again."""
         files = list(self.model.rows)
         sidecars = {f.local: f.manifest_md5 for f in files if f.manifest_md5}
+        queue = self.context.uploads.queue if self.context.uploads else None
+        queued = [str(item.remote_path) for item in queue.items()] if queue else []  # memory
         report = await asyncio.to_thread(
-            preflight_check, [f.planned() for f in files], sidecars=sidecars
+            preflight_check, [f.planned() for f in files], sidecars=sidecars, queued=queued
         )
         for file in files:
             row = self.model.row_of(file.local)
