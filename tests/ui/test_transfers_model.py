@@ -8,6 +8,7 @@ answer (a broken invariant is a Qt warning, which fails a UI test here).
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -139,3 +140,38 @@ def test_real_uploads_move_through_the_lists_under_the_model_testers(
     run_until(loop, lambda: screen.lists.counts()["successful"] == 7)
     assert screen.tabs.tabText(2) == "Successful (7)"
     assert len(queue.items()) == 7
+
+
+def test_a_queue_that_cannot_be_saved_is_said_on_the_screen_in_both_languages(
+    context, qtbot: QtBot, loop, user
+) -> None:
+    loop.run_until_complete(context.session.sign_in(user.email, user.password))
+    run_until(loop, lambda: context.uploads.queue is not None)
+    screen = TransfersScreen(context)
+    qtbot.addWidget(screen)
+    screen.show()
+    queue = context.uploads.queue
+    store = queue.store
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another program holds the queue's file
+    try:
+        screen.pause_all_button.click()  # a change to save
+        run_until(loop, lambda: store.save_error is not None, 30)
+        screen.lists.flush()
+        assert screen.status.text().startswith(
+            "The upload queue could not be saved on this computer (OperationalError: database"
+        )
+        assert str(store.path) in screen.status.text()
+        context.translator.set_language("zh_CN")
+        run_until(loop, lambda: screen.status.text().startswith("无法在本机保存上传队列"))
+        context.translator.set_language("en")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    run_until(loop, lambda: store.save_error is None, 30)
+    screen.lists.flush()
+    assert screen.status.text().startswith("All transfers are paused.")
+    loop.run_until_complete(store.flushed())
+    check = sqlite3.connect(store.path)
+    assert check.execute("SELECT value FROM settings WHERE key = 'paused'").fetchone() == ("1",)
+    check.close()

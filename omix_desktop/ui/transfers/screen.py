@@ -302,8 +302,23 @@ class TransfersScreen(Screen):
             self.tabs.setTabText(index, f"{self._list_title(name)} ({counts[name]})")
         self.total_label.setText(self.lists.total_text())
         queue = self.queue
+        save_error = getattr(queue.store, "save_error", None) if queue is not None else None
         if queue is None:
             self.say(self.status, Message(N_("Sign in to upload: transfers use your account.")))
+        elif save_error:
+            self.say(
+                self.status,
+                Message(
+                    N_(
+                        "The upload queue could not be saved on this computer ({error}). "
+                        "Transfers go on and saving is tried again every few seconds: free "
+                        "some disk space, or close the program that holds {path}."
+                    ),
+                    error=save_error,
+                    path=str(queue.store.path),  # type: ignore[union-attr]
+                ),
+                error=True,
+            )
         elif queue.paused:
             show_message(
                 self.status,
