@@ -39,6 +39,7 @@ from omix_desktop.i18n.translator import Translator
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.fit import fit_headers
 from omix_desktop.ui.live_text import forget, rerender, show_live
+from omix_desktop.ui.look import readable_now
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b5e20;"
@@ -135,7 +136,7 @@ def show_message(label: QLabel, text: str, *, error: bool = False) -> None:
     """A plain string that stays as it is (use ``say`` for one that follows the language)."""
     forget(label)
     label.setText(text)
-    label.setStyleSheet(ERROR_STYLE if error else "")
+    label.setStyleSheet(readable_now(ERROR_STYLE) if error else "")  # dark mode too
     label.setVisible(bool(text))
     label.setAccessibleDescription(text)
 
@@ -147,7 +148,7 @@ class FieldError(QLabel):
         super().__init__(parent)
         self.field = field
         self.setWordWrap(True)
-        self.setStyleSheet(ERROR_STYLE)
+        self.setStyleSheet(readable_now(ERROR_STYLE))
         self.setVisible(False)
 
     def show_error(self, text: str) -> None:

@@ -145,6 +145,29 @@ def dark_palette() -> QPalette:
 
 IconTarget = QObject  # a QAction or a QAbstractButton: anything with setIcon
 
+STATUS_COLOURS = {
+    # light window -> dark window: the screens' status colours (error, success, warning),
+    # each readable on its background (WCAG contrast of 4.5:1 or more on both)
+    "#b00020": "#ff8a80",
+    "#1b5e20": "#81c784",
+    "#9a5b00": "#ffcc80",
+    "#9a6700": "#ffd54f",
+}
+
+
+def readable(style: str, dark: bool) -> str:
+    """``style`` with its status colours swapped for the ones made for this background."""
+    pairs = STATUS_COLOURS.items() if dark else ((on, off) for off, on in STATUS_COLOURS.items())
+    for old, new in pairs:
+        style = style.replace(old, new)
+    return style
+
+
+def readable_now(style: str) -> str:
+    """:func:`readable` for the running application's palette (light before it exists)."""
+    app = QApplication.instance()
+    return readable(style, isinstance(app, QApplication) and is_dark(app.palette()))
+
 
 class Look(QObject):
     """Follows the OS colour scheme and keeps every bound icon in the palette's colour.
@@ -230,9 +253,20 @@ class Look(QObject):
 
     def _palette_changed(self) -> None:
         dark = is_dark(self.app.palette())
+        if dark != self.dark:
+            self._restyle(dark)
         self.dark = dark
         self._retint()
         self.changed.emit()
+
+    def _restyle(self, dark: bool) -> None:
+        """Status colours already shown (red errors, green successes) follow the scheme."""
+        for widget in self.app.allWidgets():
+            style = widget.styleSheet()
+            if style and "#" in style:
+                swapped = readable(style, dark)
+                if swapped != style:
+                    widget.setStyleSheet(swapped)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.app and event.type() == QEvent.Type.ApplicationPaletteChange:

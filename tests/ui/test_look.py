@@ -97,3 +97,41 @@ def test_the_sidebar_is_sized_by_its_text_not_in_fixed_pixels(context, qtbot: Qt
     window.nav.setFont(font)
     window.retranslate()
     assert window.nav.width() > normal * 1.5
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return (
+            0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+        )
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_status_colours_stay_readable_in_dark_mode(look: Look, qapp: QApplication, qtbot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from omix_desktop.ui.base import show_message
+    from omix_desktop.ui.look import STATUS_COLOURS, dark_palette
+
+    light_window = QColor("#ffffff")
+    dark_window = dark_palette().color(QPalette.ColorRole.Window)
+    for light, dark in STATUS_COLOURS.items():
+        assert contrast(QColor(light), light_window) >= 4.5, light
+        assert contrast(QColor(dark), dark_window) >= 4.5, dark
+    shown = QLabel()
+    qtbot.addWidget(shown)
+    show_message(shown, "Wrong password.", error=True)
+    assert "#b00020" in shown.styleSheet()
+    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert "#ff8a80" in shown.styleSheet()  # the error already shown follows
+    later = QLabel()
+    qtbot.addWidget(later)
+    show_message(later, "Server unreachable.", error=True)
+    assert "#ff8a80" in later.styleSheet()  # and so do new ones
+    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert "#b00020" in shown.styleSheet() and "#b00020" in later.styleSheet()
