@@ -248,12 +248,14 @@ class MemoryQueueStore(QueueStore):
         now = time.time()
         ids: list[int] = []
         new_ids: set[int] = set()
+        stamped = []  # all or nothing, as the SQLite store's one transaction: stat first
         for plan in planned:
             if plan.size is None or plan.mtime_ns is None:
                 info = plan.local.stat()
-                size, mtime = info.st_size, info.st_mtime_ns
+                stamped.append((plan, info.st_size, info.st_mtime_ns))
             else:
-                size, mtime = plan.size, plan.mtime_ns
+                stamped.append((plan, plan.size, plan.mtime_ns))
+        for plan, size, mtime in stamped:
             existing_id = self._by_remote.get(str(plan.remote))
             if existing_id is None:
                 item = QueueItem(

@@ -212,3 +212,18 @@ def test_a_locked_file_is_reported_and_the_writes_saved_once_it_is_free(tmp_path
     assert reopened.get(item.id).state is ItemState.FAILED  # the write kept while locked
     assert reopened.get_setting("paused") == "1"
     reopened.close()
+
+
+def test_adding_is_all_or_nothing_as_in_one_transaction(tmp_path: Path) -> None:
+    (tmp_path / "here.fq").write_bytes(b"ACGT")
+    plans = [
+        PlannedFile(tmp_path / "here.fq", PurePosixPath("run/here.fq")),
+        PlannedFile(tmp_path / "missing.fq", PurePosixPath("run/missing.fq")),
+    ]
+    for store in (QueueStore(tmp_path / "disk"), MemoryQueueStore(tmp_path / "memory")):
+        with pytest.raises(FileNotFoundError):
+            store.add(plans)
+        assert store.items() == [] and store.counts()["queued"] == 0
+        (item,) = store.add(plans[:1])
+        assert item.id == 1 and item.size == 4
+        store.close()
