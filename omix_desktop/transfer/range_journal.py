@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from omix_desktop.transfer.http_download import DownloadError
+from omix_wire.positional_io import allocate, open_fd, pread
 
 VERSION = 1
 HASH_BLOCK = 4 * 1024 * 1024
@@ -159,7 +160,7 @@ class TrailingMd5:
 
     def _run(self) -> None:
         try:
-            reader = os.open(self.part, os.O_RDONLY)
+            reader = open_fd(self.part, os.O_RDONLY)  # binary on Windows
         except OSError as error:
             self.error = error
             return
@@ -173,7 +174,7 @@ class TrailingMd5:
                         self.cond.wait(0.5)
                     upto = prefix(self.journal.done)
                 while self.hashed < upto:
-                    data = os.pread(reader, min(HASH_BLOCK, upto - self.hashed), self.hashed)
+                    data = pread(reader, min(HASH_BLOCK, upto - self.hashed), self.hashed)
                     if not data:
                         raise OSError(errno.EIO, "the part is shorter than its journal")
                     self.digest.update(data)
@@ -186,14 +187,9 @@ class TrailingMd5:
 
 def preallocate(part: Path, size: int) -> None:
     """Reserve the whole file now: a full disk shows at once, not after an hour."""
-    fd = os.open(part, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_fd(part, os.O_RDWR | os.O_CREAT)
     try:
-        try:
-            os.posix_fallocate(fd, 0, size)
-        except OSError as error:
-            if error.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
-                raise
-            os.ftruncate(fd, size)
+        allocate(fd, size)  # posix_fallocate, or only the size where there is none (Windows)
     finally:
         os.close(fd)
 

@@ -50,6 +50,7 @@ from omix_desktop.transfer.range_http import (
     content_range,
 )
 from omix_desktop.transfer.range_journal import Journal, TrailingMd5, disk_error, preallocate
+from omix_wire.positional_io import open_fd, pwrite
 
 MiB = 1024 * 1024
 BLOCK = 256 * 1024
@@ -199,7 +200,7 @@ class _Run:
                 [*journal.done, (first.slot.pos, first.slot.end)], journal.size
             )
         try:
-            self.fd = os.open(self.job.part, os.O_RDWR)
+            self.fd = open_fd(self.job.part, os.O_RDWR)  # binary on Windows
         except OSError as error:
             if first is not None:
                 first.response.close()
@@ -481,7 +482,7 @@ class _Run:
         view = memoryview(block)
         while view:
             try:
-                written = os.pwrite(self.fd, view, slot.pos)
+                written = pwrite(self.fd, view, slot.pos)  # Windows has no os.pwrite
             except OSError as error:
                 raise disk_error(error, self.on_disk) from error
             with self.cond:

@@ -34,6 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from omix_wire.positional_io import open_fd, pwrite
 from server_stub.ftp.blocks import BlockPool
 from server_stub.ftp.hashing_io import DiskFullError, TrailingHasher, is_disk_full
 
@@ -211,7 +212,7 @@ class SegmentWriter:
         done = 0
         try:
             while done < len(view):
-                done += os.pwrite(self._fd, view[done:], position + done)
+                done += pwrite(self._fd, view[done:], position + done)  # Windows too
         except OSError as error:
             if is_disk_full(error):
                 raise DiskFullError(self.segment.start + self.written) from error
@@ -273,7 +274,7 @@ class Assemblies:
                 self._files[key] = assembly
             self._per_account[user_id] = self._per_account.get(user_id, 0) + 1
         try:
-            fd = os.open(real, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+            fd = open_fd(real, os.O_WRONLY)
         except OSError:
             self.done_with(user_id)
             raise

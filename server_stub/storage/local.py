@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from omix_wire.positional_io import open_fd, pread
 from server_stub.storage.base import ObjectInfo, StoreError, check_key
 
 HASH_CHUNK = 1024 * 1024
@@ -34,10 +35,10 @@ def md5_of_file(path: Path) -> str:
 
 
 class _FileRange:
-    """A byte range of a local file, read with ``os.pread`` (no shared offset)."""
+    """A byte range of a local file, read with ``pread`` (no shared offset; Windows too)."""
 
     def __init__(self, path: Path, start: int, length: int | None) -> None:
-        self.descriptor = os.open(path, os.O_RDONLY)
+        self.descriptor = open_fd(path, os.O_RDONLY)
         self.offset = start
         self.remaining = length
 
@@ -46,7 +47,7 @@ class _FileRange:
             size = min(size, self.remaining)
             if size <= 0:
                 return b""
-        data = os.pread(self.descriptor, size, self.offset)
+        data = pread(self.descriptor, size, self.offset)
         self.offset += len(data)
         if self.remaining is not None:
             self.remaining -= len(data)
