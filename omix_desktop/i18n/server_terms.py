@@ -147,13 +147,17 @@ def term(value: str, tr: Translator) -> str:
 
 
 def from_display(text: str, tr: Translator) -> str:
-    """The server's value for a term as shown (either language), else ``text`` unchanged.
+    """The server's value for a term as shown (in any of our languages, whichever is
+    current), else ``text`` unchanged.
 
     For choices a user picks from translated items (a data type in a combo box)
     and a value typed in either language.
     """
     folded = " ".join(text.split()).casefold()
+    for value in KNOWN:
+        if folded == value.casefold():
+            return value
     for value, key in KNOWN.items():
-        if folded in (value.casefold(), tr.gettext(key).casefold()):
+        if any(folded == shown.casefold() for shown in tr.in_every_language(key)):
             return value
     return text

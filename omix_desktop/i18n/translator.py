@@ -180,6 +180,15 @@ class Translator:
     def gettext(self, message: str) -> str:
         return self._catalog.gettext(message)
 
+    def in_every_language(self, message: str) -> list[str]:
+        """``message`` as each of our languages says it (for a word typed in any of them)."""
+        found = []
+        for code, language in LANGUAGES.items():
+            if code not in self._catalogs:
+                self._catalogs[code] = load_catalog(language, self._locale_dir)
+            found.append(self._catalogs[code].gettext(message))
+        return found
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._catalog.ngettext(singular, plural, n)
 

@@ -74,6 +74,7 @@ def test_a_term_shown_in_either_language_maps_back_to_the_servers_value(zh: Tran
     assert from_display("转录组", zh) == "Transcriptome"
     assert from_display("  rna-seq   EXPRESSION matrix ", zh) == "RNA-seq expression matrix"
     assert from_display("not a type", zh) == "not a type"
+    assert from_display("代谢组", Translator("en")) == "Metabolome"  # Chinese typed in English
 
 
 def test_a_message_is_rendered_again_in_the_new_language() -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from omix_desktop.i18n.errors import fill
+from omix_desktop.i18n.server_terms import from_display, term
 from omix_desktop.i18n.translator import Translator
 
 INVALID_STYLE = "QComboBox { border: 1px solid #b00020; }"
@@ -32,9 +33,14 @@ def _fold(text: str) -> str:
 
 
 class DataTypeChoices:
-    """The names a data file may have as its type (types, then their sub-types)."""
+    """The names a data file may have as its type (types, then their sub-types).
 
-    def __init__(self) -> None:
+    ``names`` are the server's; the editor offers them in the user's language
+    (:meth:`shown`), and :meth:`canonical` takes a name typed in either language.
+    """
+
+    def __init__(self, tr: Translator | None = None) -> None:
+        self.tr = tr
         self.names: list[str] = []
         self._by_fold: dict[str, str] = {}
 
@@ -51,8 +57,17 @@ class DataTypeChoices:
         return bool(self.names)
 
     def canonical(self, text: str) -> str | None:
-        """The list's spelling of ``text``; ``None`` when it is not in the list."""
-        return self._by_fold.get(_fold(text))
+        """The list's spelling of ``text`` (typed in English or in the user's language);
+        ``None`` when it is not in the list."""
+        found = self._by_fold.get(_fold(text))
+        if found is None and self.tr is not None:
+            value = from_display(text, self.tr)
+            found = self._by_fold.get(_fold(value))
+        return found
+
+    def shown(self, name: str) -> str:
+        """A server's name as the user reads it."""
+        return name if self.tr is None else term(name, self.tr)
 
     def accepts(self, text: str) -> bool:
         """Empty (the dataset's type applies), a known name, or no list to check against."""
@@ -84,8 +99,9 @@ class DataTypeDelegate(QStyledItemDelegate):
         editor.setObjectName("file_data_type")
         editor.setEditable(True)
         editor.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        editor.addItems(self.choices.names)
-        completer = QCompleter(self.choices.names, editor)
+        shown = [self.choices.shown(name) for name in self.choices.names]
+        editor.addItems(shown)
+        completer = QCompleter(shown, editor)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         editor.setCompleter(completer)
@@ -114,4 +130,5 @@ class DataTypeDelegate(QStyledItemDelegate):
     ) -> None:
         assert isinstance(editor, QComboBox)
         text = editor.currentText().strip()
-        model.setData(index, self.choices.canonical(text) or text, Qt.ItemDataRole.EditRole)
+        known = self.choices.canonical(text)
+        model.setData(index, text if known is None else self.choices.shown(known))

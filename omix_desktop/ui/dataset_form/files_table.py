@@ -73,7 +73,7 @@ class FilesTable(QTableWidget):
         self.setObjectName("dataset_files")
         self.tr = tr
         self.entries: dict[str, FileEntry] = {}
-        self.data_types = DataTypeChoices()
+        self.data_types = DataTypeChoices(tr)
         """The archive's data types and sub-types, the only ones a file may have."""
         self.setItemDelegateForColumn(
             COLUMNS.index("data_type"), DataTypeDelegate(self.data_types, tr, self)
@@ -174,7 +174,7 @@ class FilesTable(QTableWidget):
             "size": format_size(entry.size, self.tr.locale),
             "title": entry.title,
             "samples": entry.samples,
-            "data_type": entry.data_type,
+            "data_type": self.data_types.shown(entry.data_type) if entry.data_type else "",
             "md5": entry.md5,
             "note": self.note(entry),
         }
@@ -249,7 +249,10 @@ class FilesTable(QTableWidget):
         if name == "use":
             entry.selected = item.checkState() == Qt.CheckState.Checked
         elif name in EDITABLE:
-            setattr(entry, name, item.text().strip())
+            value = item.text().strip()
+            if name == "data_type":  # shown in the user's language, kept as the server's
+                value = self.data_types.canonical(value) or value
+            setattr(entry, name, value)
             if name == "md5":
                 entry.md5_from_engine = False
             if name in ("md5", "data_type"):
