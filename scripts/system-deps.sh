@@ -11,6 +11,7 @@ packages=(
   vsftpd          # the third-party FTP server the client and benchmarks compare against
   postgresql      # the suite runs a second time against PostgreSQL
   openssl         # self-signed certificates for the FTP TLS tests
+  dbus-daemon     # a session bus for the keep-awake test (wakepy's D-Bus inhibitor)
   # Qt (PySide6) offscreen and under Xvfb
   libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6
   libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1

@@ -4,11 +4,18 @@ wakepy runs for real: where it can (Windows, macOS, a Linux desktop) the mode
 becomes active; here, without a D-Bus session, it reports why it cannot, and
 the uploads go on with one logged note. Either way the mode is entered when
 the first upload starts and exited when the queue settles, pauses or closes.
+The last test gives wakepy what a Linux desktop has, a session bus with a
+power manager on it (``power_manager.py``), and asks that power manager
+whether sleep is inhibited while the upload runs, and released after.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +137,75 @@ def test_wakepy_raising_is_a_note_not_a_crash(caplog) -> None:
         keeper.close()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
+
+
+# -- end to end on D-Bus: a power manager that really records the inhibition --------------
+
+
+@pytest.fixture
+def power_manager(tmp_path, monkeypatch):
+    """A private session bus with a power manager on it, as a Linux desktop has."""
+    daemon_path = shutil.which("dbus-daemon")
+    if daemon_path is None:
+        pytest.skip("dbus-daemon is not installed (apt-get install dbus-daemon)")
+    socket = tmp_path / "bus"
+    daemon = subprocess.Popen(
+        [
+            daemon_path,
+            "--session",
+            "--nofork",
+            "--print-address=1",
+            f"--address=unix:path={socket}",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    manager = None
+    try:
+        address = daemon.stdout.readline().strip()
+        assert address.startswith("unix:"), address
+        manager = subprocess.Popen(
+            [sys.executable, "-m", "tests.transfer.power_manager", address],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        assert manager.stdout.readline().strip() == "ready"
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        yield address
+    finally:
+        for process in (manager, daemon):
+            if process is not None:
+                process.terminate()
+                process.wait(10)
+
+
+def inhibited(address: str) -> bool:
+    """Ask the power manager, as the desktop's idle logic would."""
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+
+    from tests.transfer.power_manager import INTERFACE, NAME
+
+    target = DBusAddress("/org/freedesktop/PowerManagement/Inhibit", NAME, INTERFACE)
+    with open_dbus_connection(bus=address) as connection:
+        return bool(connection.send_and_get_reply(new_method_call(target, "HasInhibit")).body[0])
+
+
+async def test_the_desktop_is_inhibited_while_uploading_and_released_after(
+    aioftp_peer: AioftpPeer, make_file, tmp_path, power_manager: str, keep_awake: KeepAwake
+) -> None:
+    files = [make_file(f"d{i}.bin", 2 * MiB, seed=i) for i in range(2)]
+    queue = open_queue(tmp_path / "data", aioftp_settings(aioftp_peer.port), speed_limit=4 * MiB)
+    QueueWatcher(keep_awake).follow(queue.events.subscribe)
+    async with queue:
+        assert not inhibited(power_manager)
+        (first, _second) = queue.add(plan_uploads(files))
+        await poll_until(lambda: queue.is_running(first.id))
+        await poll_until(lambda: keep_awake.wanted)
+        assert moving(keep_awake)
+        assert keep_awake.active and keep_awake.last_failure == ""  # wakepy took hold
+        assert inhibited(power_manager)  # and the desktop knows it
+        await run_until_settled(queue)
+        assert not moving(keep_awake)
+        assert not inhibited(power_manager)  # sleep allowed again
