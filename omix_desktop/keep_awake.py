@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from omix_desktop.transfer.events import Event, ItemRemoved, StateChanged
@@ -73,6 +74,12 @@ class KeepAwake:
         self._closed = False
         self.attempts = 0
         self.last_failure = ""
+        self._listeners: list[Callable[[bool], None]] = []
+
+    def add_listener(self, listener: Callable[[bool], None]) -> Callable[[], None]:
+        """Call ``listener(wanted)`` on the caller's thread each time ``wanted`` flips."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     # -- reasons (any thread) ------------------------------------------------------------
 
@@ -93,6 +100,15 @@ class KeepAwake:
     def hold(self, reason: str) -> None:
         self.set(reason, True)
 
+    @contextmanager
+    def awake(self, reason: str) -> Iterator[None]:
+        """``with keeper.awake("download:3"): ...``: held for the block, however it ends."""
+        self.hold(reason)
+        try:
+            yield
+        finally:
+            self.release(reason)
+
     def release(self, reason: str) -> None:
         self.set(reason, False)
 
@@ -108,7 +124,7 @@ class KeepAwake:
                 self._reasons.discard(reason)
             changed = before != bool(self._reasons)
         if changed:
-            self._worker.submit(self._follow)
+            self._changed(not before)
 
     def release_all(self, prefix: str = "") -> None:
         """Drop every reason starting with ``prefix`` (e.g. when a queue closes)."""
@@ -117,7 +133,15 @@ class KeepAwake:
             self._reasons = {r for r in self._reasons if not r.startswith(prefix)}
             changed = before != bool(self._reasons)
         if changed and not self._closed:
-            self._worker.submit(self._follow)
+            self._changed(False)
+
+    def _changed(self, wanted: bool) -> None:
+        self._worker.submit(self._follow)
+        for listener in list(self._listeners):
+            try:
+                listener(wanted)
+            except Exception:  # a listener's bug must not stop transfers
+                log.exception("keep-awake listener %r failed", listener)
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until the worker has followed every change made so far."""

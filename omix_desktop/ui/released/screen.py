@@ -11,6 +11,7 @@ remembers; each ends MD5-verified, and a cut download resumes from its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -389,7 +390,11 @@ class ReleasedScreen(Screen):
         if api is None or self.current is None:
             return {}
         wanted = [item for item in self.current.files if item.file_id in file_ids]
-        results = await asyncio.gather(*(self._download_one(api, item, folder) for item in wanted))
+        keeper = self.context.keep_awake  # no sleep while the files come in
+        with keeper.awake(f"download:{id(wanted)}") if keeper else contextlib.nullcontext():
+            results = await asyncio.gather(
+                *(self._download_one(api, item, folder) for item in wanted)
+            )
         done = {file_id: md5 for file_id, md5 in results if md5}
         await self._reread(api)
         self.say(
