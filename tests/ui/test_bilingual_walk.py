@@ -254,6 +254,7 @@ def fill_every_screen(window: MainWindow, context, loop, tmp_path: Path, mine: s
     submissions = window.show_screen("submissions")
     loop.run_until_complete(submissions.refresh())
     loop.run_until_complete(submissions.open(mine))
+    assert loop.run_until_complete(submissions.make_review_link())  # its line stays shown
     # Released data: a dataset open, its file downloaded and verified
     shelf = window.show_screen("released")
     loop.run_until_complete(shelf.load())

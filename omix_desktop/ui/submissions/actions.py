@@ -9,6 +9,7 @@ spawn the coroutines.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,9 @@ from omix_desktop.api.archive_models import Dataset
 from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import fill
 from omix_desktop.i18n.message import Message
-from omix_desktop.i18n.translator import N_
+from omix_desktop.i18n.translator import N_, Translator
 from omix_desktop.ui import dialogs
-from omix_desktop.ui.base import Screen, show_message
+from omix_desktop.ui.base import Screen
 from omix_desktop.ui.dates import localize_date_edit
 from omix_desktop.ui.submissions import review_link
 from omix_desktop.ui.submissions.add_files import (
@@ -53,8 +54,9 @@ class DatasetActions(Screen):
     def selected_file_id(self) -> str | None:
         raise NotImplementedError
 
-    async def _apply(self, call: Any, *args: Any, done: str = "") -> Any:
-        """Run one API call off the Qt thread; show its error or ``done``; refresh."""
+    async def _apply(self, call: Any, *args: Any, done: Any = "") -> Any:
+        """Run one API call off the Qt thread; show its error or ``done`` (a Message, kept
+        for a language switch); refresh."""
         api = self.context.session.api
         if api is None or self.current is None:
             return None
@@ -64,7 +66,7 @@ class DatasetActions(Screen):
             self.say_api_error(self.message, error)
             return None
         if done:
-            show_message(self.message, done)
+            self.say(self.message, done)
         await self.open(self.current.accession)
         await self.refresh()
         return result
@@ -76,8 +78,7 @@ class DatasetActions(Screen):
     def _chosen_file(self) -> str | None:
         file_id = self.selected_file_id()
         if file_id is None:
-            text = self.i18n.gettext("Choose a file in the list first.")
-            show_message(self.message, text, error=True)
+            self.say(self.message, Message(N_("Choose a file in the list first.")), error=True)
         return file_id
 
     # -- basic info -------------------------------------------------------------------
@@ -110,7 +111,7 @@ class DatasetActions(Screen):
         api = self.context.session.api
         await self._apply(
             api.update_dataset, self.current.accession, changes,
-            done=self.i18n.gettext("Basic information saved."),
+            done=Message(N_("Basic information saved.")),
         )  # fmt: skip
 
     def _most_number(self) -> None:
@@ -128,7 +129,7 @@ class DatasetActions(Screen):
         api = self.context.session.api
         if number is not None and api is not None:
             changes = {"most_registration_number": number.strip()}
-            done = _("MOST registration number saved.")
+            done = Message(N_("MOST registration number saved."))
             await self._apply(api.update_dataset, dataset.accession, changes, done=done)
 
     # -- release ----------------------------------------------------------------------
@@ -161,7 +162,7 @@ class DatasetActions(Screen):
         changes = {"release_date": when}
         await self._apply(
             api.update_dataset, self.current.accession, changes,
-            done=self.i18n.gettext("Release date changed."),
+            done=Message(N_("Release date changed.")),
         )  # fmt: skip
 
     # -- files ------------------------------------------------------------------------
@@ -188,7 +189,7 @@ class DatasetActions(Screen):
         api = self.context.session.api
         await self._apply(
             api.update_file, self.current.accession, file_id, {"md5": md5},
-            done=self.i18n.gettext("MD5 saved; the archive checked it again."),
+            done=Message(N_("MD5 saved; the archive checked it again.")),
         )  # fmt: skip
 
     def _delete_file(self) -> None:
@@ -208,7 +209,7 @@ class DatasetActions(Screen):
         api = self.context.session.api
         await self._apply(
             api.delete_file, self.current.accession, file_id,
-            done=self.i18n.gettext("File deleted."),
+            done=Message(N_("File deleted.")),
         )  # fmt: skip
 
     def _add_from_preupload(self) -> None:
@@ -237,14 +238,14 @@ class DatasetActions(Screen):
         assert self.current is not None and self.context.session.api is not None
         entries, unknown = ftp_entries(paths, local_md5s(self.context), self.current.data_type)
         if unknown:
-            show_message(
+            self.say(
                 self.message,
-                fill(
-                    _(
+                Message(
+                    N_(
                         "No MD5 from this computer for {files}: upload them with OMIX Desktop "
                         "(Prepare files) or add them in the New dataset form with their MD5."
                     ),
-                    {"files": ", ".join(unknown)},
+                    files=", ".join(unknown),
                 ),
                 error=True,
             )
@@ -254,13 +255,16 @@ class DatasetActions(Screen):
         done = self._added(len(entries))
         await self._apply(api.add_files, self.current.accession, entries, done=done)
 
-    def _added(self, count: int) -> str:
-        text = self.i18n.ngettext(
-            "{count} file added; it is being checked.",
-            "{count} files added; they are being checked.",
-            count,
-        )
-        return fill(text, {"count": count})
+    def _added(self, count: int) -> Callable[[Translator], str]:
+        def text(tr: Translator) -> str:
+            added = tr.ngettext(
+                "{count} file added; it is being checked.",
+                "{count} files added; they are being checked.",
+                count,
+            )
+            return fill(added, {"count": count})
+
+        return text
 
     def _add_online(self) -> None:
         self.spawn(self.ask_add_online())
@@ -283,10 +287,10 @@ class DatasetActions(Screen):
             self.say_api_error(self.message, error)
             return
         except OSError as error:
-            text = fill(
-                _("Cannot read {path}: {error}"), {"path": error.filename, "error": error.strerror}
+            text = Message(
+                N_("Cannot read {path}: {error}"), path=error.filename, error=error.strerror
             )
-            show_message(self.message, text, error=True)
+            self.say(self.message, text, error=True)
             return
         done = self._added(len(entries))
         await self._apply(api.add_files, self.current.accession, entries, done=done)
@@ -322,13 +326,13 @@ class DatasetActions(Screen):
             return None
         if outcome.url:
             QGuiApplication.clipboard().setText(outcome.url)
-        show_message(self.message, outcome.text)
+        self.say(self.message, outcome.again or outcome.text)
         return outcome.url
 
     def _close_link(self) -> None:
         if self.current is not None and self.context.session.api is not None:
             api = self.context.session.api
-            done = self.i18n.gettext("Reviewer link closed.")
+            done = Message(N_("Reviewer link closed."))
             self.spawn(self._apply(api.close_review_link, self.current.accession, done=done))
 
 

@@ -12,7 +12,9 @@ shows the text.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from omix_desktop.api.archive_models import ReviewLink
@@ -33,6 +35,8 @@ class LinkOutcome:
     """The address to copy: set only when a link was just made."""
     text: str
     """The translated message for the screen."""
+    again: Callable[[Translator], str] | None = None
+    """The same message in another language (kept by the screen for a language switch)."""
 
 
 def replace_question(i18n: Translator) -> tuple[str, str]:
@@ -82,6 +86,7 @@ async def show_or_make(
     if not replace:
         current = await asyncio.to_thread(api.review_link, accession)
         if current is not None:
-            return LinkOutcome(None, open_link_text(current, i18n))
+            again = partial(open_link_text, current)
+            return LinkOutcome(None, open_link_text(current, i18n), again)
     link = await asyncio.to_thread(api.create_review_link, accession)
-    return LinkOutcome(link.url, created_text(link, i18n))
+    return LinkOutcome(link.url, created_text(link, i18n), lambda tr: created_text(link, tr))

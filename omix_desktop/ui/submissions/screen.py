@@ -42,7 +42,6 @@ from omix_desktop.ui.base import (
     list_and_detail,
     message_label,
     rows_view,
-    show_message,
 )
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.submissions.actions import DatasetActions
@@ -226,7 +225,7 @@ class SubmissionsScreen(DatasetActions):
         try:
             rows = await asyncio.to_thread(api.my_datasets)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return False
         events = status_watch.changes(self._snapshot, rows)
         moved = status_watch.differs(self._snapshot, rows)
@@ -284,7 +283,7 @@ class SubmissionsScreen(DatasetActions):
         try:
             self.current = await asyncio.to_thread(api.dataset, accession)
         except ApiError as error:
-            show_message(self.message, self.api_error_text(error), error=True)
+            self.say_api_error(self.message, error)
             return
         self._show_dataset()
         await self._diagnose(self.current)
@@ -384,7 +383,8 @@ class SubmissionsScreen(DatasetActions):
 
     # -- notifications ----------------------------------------------------------------
 
-    def _notify(self, accession: str, kind: ChangeKind) -> None:
+    def _notice(self, accession: str, kind: ChangeKind) -> str:
+        """What changed, in the current language."""
         _ = self.i18n.gettext
         texts = {
             ChangeKind.ARCHIVED: _("{accession}: every file is verified and archived."),
@@ -394,8 +394,11 @@ class SubmissionsScreen(DatasetActions):
             ChangeKind.RELEASED: _("{accession} has been released."),
             ChangeKind.RETURNED: _("{accession} was sent back by a curator; see the message."),
         }
-        text = fill(texts[kind], {"accession": accession})
-        show_message(self.message, text)
+        return fill(texts[kind], {"accession": accession})
+
+    def _notify(self, accession: str, kind: ChangeKind) -> None:
+        text = self._notice(accession, kind)
+        self.say(self.message, lambda _tr: self._notice(accession, kind))  # follows a switch
         self.notified.emit(text)
         if QSystemTrayIcon.isSystemTrayAvailable():
             tray = QSystemTrayIcon(self.windowIcon(), self)
