@@ -62,3 +62,22 @@ def test_transfer_commands_are_toolbars_too(context, qtbot: QtBot) -> None:
         qtbot.waitUntil(lambda bar=bar: all(b.size() == b.sizeHint() for b in bar.buttons))
         inside = QRect(0, 0, bar.width(), bar.height())
         assert all(inside.contains(b.geometry()) for b in bar.buttons)
+
+
+def test_prepare_commands_are_toolbars(context, qtbot: QtBot) -> None:
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.resize(600, 800)
+    window.show()
+    screen = window.show_screen("prepare")
+    bars = {bar.objectName(): bar for bar in screen.findChildren(ActionBar)}
+    assert bars["prepare_actions"].buttons == [
+        screen.add_files_button,
+        screen.add_folder_button,
+        screen.remove_button,
+        screen.rename_button,
+    ]
+    assert bars["manifest_actions"].buttons == [screen.import_button, screen.export_button]
+    for bar in bars.values():
+        assert all(not b.icon().isNull() and b.text() for b in bar.buttons)
+        qtbot.waitUntil(lambda bar=bar: all(b.size() == b.sizeHint() for b in bar.buttons))

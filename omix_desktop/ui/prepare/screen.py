@@ -44,6 +44,7 @@ from omix_desktop.ui.prepare.disk import stamp as stamp_of
 from omix_desktop.ui.prepare.folder import FolderField, rebase
 from omix_desktop.ui.prepare.manifests import ManifestActions
 from omix_desktop.ui.prepare.model import Column, PreparedFile, PrepareModel
+from omix_desktop.ui.toolbar import ActionBar
 from omix_wire.naming import safe_name, safe_path
 
 REHASH_LIMIT = 3
@@ -112,18 +113,20 @@ class PrepareScreen(ManifestActions):
         self.send_button.clicked.connect(self.send_selected)
 
         buttons = QHBoxLayout()
-        for button in (
-            self.add_files_button,
-            self.add_folder_button,
-            self.remove_button,
-            self.rename_button,
+        bar = ActionBar("prepare_actions", self)  # icons; wraps when the window is narrow
+        for button, icon in (
+            (self.add_files_button, "add_files"),
+            (self.add_folder_button, "prepare"),
+            (self.remove_button, "remove"),
+            (self.rename_button, "edit"),
         ):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+            bar.add(button, icon)
+        buttons.addWidget(bar, 1)
         manifest_buttons = QHBoxLayout()
-        manifest_buttons.addWidget(self.import_button)
-        manifest_buttons.addWidget(self.export_button)
-        manifest_buttons.addStretch(1)
+        manifest_bar = ActionBar("manifest_actions", self)
+        manifest_bar.add(self.import_button, "download")
+        manifest_bar.add(self.export_button, "upload")
+        manifest_buttons.addWidget(manifest_bar, 1)
         send_row = QHBoxLayout()
         send_row.addWidget(self.folder, 1)
         send_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignTop)
