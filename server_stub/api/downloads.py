@@ -41,6 +41,7 @@ the new address in a ``Link: <…>; rel="canonical"`` header.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 import re
 from dataclasses import dataclass
@@ -199,19 +200,28 @@ class FileRangeResponse(Response):
                     disconnected.set()
                     return
 
+        def read(remaining: int) -> asyncio.Future[bytes]:
+            return asyncio.ensure_future(asyncio.to_thread(reader.read, min(CHUNK, remaining)))
+
         watcher = asyncio.create_task(watch())
+        remaining = self.length
+        ahead = read(remaining)  # one block read ahead: the store's latency overlaps sending
         try:
-            remaining = self.length
             while remaining > 0 and not disconnected.is_set():
-                data = await asyncio.to_thread(reader.read, min(CHUNK, remaining))
+                data = await ahead
                 if not data:
                     break  # the file shrank: archived files never do
                 remaining -= len(data)
+                if remaining > 0:
+                    ahead = read(remaining)
                 await send({"type": "http.response.body", "body": data, "more_body": remaining > 0})
             if remaining > 0 and not disconnected.is_set():
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watcher.cancel()
+            if not ahead.done():  # let the read end before the reader is closed
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(ahead)
 
 
 def _optional_token(

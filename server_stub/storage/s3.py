@@ -208,8 +208,7 @@ class S3Store:
         )
         upload_id = upload["UploadId"]
         whole = hashlib.md5(usedforsecurity=False)
-        part_digests: list[bytes] = []
-        futures: list[Future[dict[str, Any]]] = []
+        futures: list[Future[tuple[int, str, bytes]]] = []
         step = part_size_for(size, self.part_size)
         try:
             with source.open("rb", buffering=0) as stream:
@@ -225,17 +224,17 @@ class S3Store:
                         self._slots.release()
                         break
                     number += 1
-                    whole.update(data)
-                    digest = hashlib.md5(data, usedforsecurity=False).digest()
-                    part_digests.append(digest)
-                    future = self._parts.submit(self._part, name, upload_id, number, data, digest)
+                    whole.update(data)  # the parts' own MD5s are computed by their threads
+                    future = self._parts.submit(self._part, name, upload_id, number, data)
                     future.add_done_callback(lambda _done: self._slots.release())
                     futures.append(future)
                     del data
                     for sent in futures:  # a refused part stops the upload now
                         if sent.done() and sent.exception() is not None:
                             sent.result()
-            parts = [future.result() for future in futures]
+            answers = [future.result() for future in futures]
+            parts = [{"PartNumber": number, "ETag": etag} for number, etag, _digest in answers]
+            part_digests = [digest for _number, _etag, digest in answers]
             self.client.complete_multipart_upload(
                 Bucket=bucket, Key=name, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
@@ -250,9 +249,9 @@ class S3Store:
         composite = hashlib.md5(b"".join(part_digests), usedforsecurity=False).hexdigest()
         return whole.hexdigest(), f"{composite}-{len(part_digests)}"
 
-    def _part(
-        self, name: str, upload_id: str, number: int, data: bytes, digest: bytes
-    ) -> dict[str, Any]:
+    def _part(self, name: str, upload_id: str, number: int, data: bytes) -> tuple[int, str, bytes]:
+        """Send one part with its Content-MD5 (the store refuses it if the bytes differ)."""
+        digest = hashlib.md5(data, usedforsecurity=False).digest()
         answer = self.client.upload_part(
             Bucket=self.location.bucket,
             Key=name,
@@ -261,7 +260,7 @@ class S3Store:
             Body=data,
             ContentMD5=_content_md5(digest),
         )
-        return {"PartNumber": number, "ETag": answer["ETag"]}
+        return number, str(answer["ETag"]), digest
 
     @translated
     def put_bytes(self, key: str, data: bytes) -> None:
