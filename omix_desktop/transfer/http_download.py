@@ -26,6 +26,8 @@ from typing import Any
 
 import requests
 
+from omix_wire.paths import os_path
+
 BLOCK = 1024 * 1024
 Progress = Callable[[int, int], None]
 """Called with (bytes on disk, total bytes; 0 while unknown)."""
@@ -58,7 +60,9 @@ class Download:
 
     @property
     def part(self) -> Path:
-        return self.destination.with_name(self.destination.name + ".part")
+        """``<name>.part`` beside the destination, in the form that opens it (``\\\\?\\``
+        for a long Windows path, so everything opened from it is too)."""
+        return Path(os_path(self.destination.with_name(self.destination.name + ".part")))
 
 
 def fetch(
@@ -94,7 +98,7 @@ def fetch(
     if job.expected_md5 and md5 != job.expected_md5.lower():
         job.part.unlink(missing_ok=True)
         raise DownloadError("md5_mismatch", expected=job.expected_md5, got=md5)
-    os.replace(job.part, job.destination)
+    os.replace(job.part, os_path(job.destination))
     return md5
 
 

@@ -50,6 +50,7 @@ from omix_desktop.transfer.range_http import (
     content_range,
 )
 from omix_desktop.transfer.range_journal import Journal, TrailingMd5, disk_error, preallocate
+from omix_wire.paths import os_path
 from omix_wire.positional_io import open_fd, pwrite
 
 MiB = 1024 * 1024
@@ -223,7 +224,7 @@ class _Run:
             _discard(self.job)
             raise DownloadError("md5_mismatch", expected=expected, got=md5)
         self.journal.remove()  # first: a full part without a journal still resumes
-        os.replace(self.job.part, self.job.destination)
+        os.replace(self.job.part, os_path(self.job.destination))
         return md5
 
     def _part_matches(self, journal: Journal) -> bool:
