@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -236,3 +238,25 @@ def test_bad_store_addresses_say_what_is_wrong(url: str, problem: str) -> None:
         S3Location.parse(url)
     assert S3Location.parse("s3://bucket/a/b/") == S3Location("bucket", "a/b")
     assert S3Location.parse("s3://bucket") == S3Location("bucket", "")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["--store", "http://bucket/x"], "expected s3://bucket/prefix"),
+        (["--store", "s3://bucket/a//b"], "empty"),
+        (["--s3-endpoint", "http://127.0.0.1:1"], "need --store"),
+    ],
+)
+def test_omix_server_refuses_bad_store_options_before_starting(
+    tmp_path: Path, arguments: list[str], problem: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "server_stub", "--data-dir", str(tmp_path), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert problem in result.stderr
+    assert not (tmp_path / "omix.db").exists()  # nothing was started
