@@ -16,7 +16,7 @@ PO      := $(wildcard $(LOCALE)/*/LC_MESSAGES/omix.po)
 MO      := $(PO:.po=.mo)
 PYBABEL ?= $(BIN)/pybabel
 
-.PHONY: run server test test-sqlite test-postgres test-package package lint system-deps clean catalogs compile-catalogs
+.PHONY: run server site test test-sqlite test-postgres test-site test-package package lint system-deps clean catalogs compile-catalogs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,12 +63,24 @@ test-sqlite: $(STAMP) compile-catalogs
 test-postgres: $(STAMP)
 	QT_QPA_PLATFORM=offscreen bash scripts/with-postgres.sh $(BIN)/python -m pytest tests/server
 
+## A site on loopback: PostgreSQL, SeaweedFS (S3) and two omix-server nodes sharing a
+## pre-upload folder; prints their addresses, Ctrl-C stops everything (docs/site.md).
+site: system-deps $(STAMP)
+	bash scripts/site.sh
+
+## The site tests (tests/site/): they start SeaweedFS and the nodes themselves, on a
+## throwaway PostgreSQL.
+test-site: $(STAMP)
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest tests/site -q
+
 ## Everything CI runs: lint, the whole suite on SQLite, the server suite on PostgreSQL,
-## then the frozen bundle built and self-tested.
+## the site tests (two nodes, PostgreSQL, SeaweedFS), then the frozen bundle built and
+## self-tested.
 test: system-deps $(STAMP)
 	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+	$(MAKE) test-site
 	$(MAKE) test-package
 
 ## The Linux one-folder bundle (omix-desktop + omix-server) in dist/omix-desktop/.

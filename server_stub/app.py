@@ -59,7 +59,9 @@ def create_app(settings: Settings, database: Database, records: PreuploadRecords
     for module in routers:
         api.include_router(module.router)
 
-    identity = server_id(settings.data_dir)
+    # the upload area is the data folder, or on a site the folder every node shares:
+    # then all nodes announce one id, and clients keep one queue for the site
+    identity = server_id(settings.upload_area)
 
     @api.get("/health", tags=["meta"])
     def health() -> dict[str, object]:

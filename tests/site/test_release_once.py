@@ -70,16 +70,16 @@ def _released_once(site: Site, accessions: list[str]) -> None:
         ).all()
     assert sorted(rows) == sorted((a, 1, ReleaseState.DONE.value) for a in accessions)
     for accession in accessions:
-        folder = site.settings.public_root / "OMIX" / accession
-        names = sorted(path.name for path in folder.iterdir())
+        names = site.public_names(accession)
         assert names == [
             f"{accession}-01.txt",
             f"{accession}-01.txt.md5",
             f"{accession}-02.txt",
             f"{accession}-02.txt.md5",
         ], names
-    hidden = [p.name for p in (site.settings.public_root / "OMIX").iterdir() if p.name[0] == "."]
-    assert hidden == []  # never half: no partial folder left behind
+    # never half: no partial folder left behind in the public tree
+    hidden = [info.name for info in site.store().list("public/OMIX") if info.name[0] == "."]
+    assert hidden == []
 
 
 @pytest.fixture(scope="module")

@@ -86,11 +86,14 @@ def test_killed_node_mid_upload_resumed_through_the_other_node(site: Site) -> No
         body = dataset_body(bioproject(user), [file_entry(path="big.bin", md5_value=md5(data))])
         created = user.post("/datasets", json=body)
         assert created.status_code == 201, created.text
-        assert created.json()["status"] == "Archived", created.json()
+        accession = created.json()["accession"]
+        state = wait_for(
+            lambda: user.get(f"/datasets/{accession}").json(), lambda d: d["status"] == "Archived"
+        )
+        assert state["status"] == "Archived", state
     finally:
         node1.start()
     # node 1 back: its start-up reconciliation leaves the finished file alone
-    accession = created.json()["accession"]
     state = on(user, node1).get(f"/datasets/{accession}").json()
     assert state["status"] == "Archived" and state["files"][0]["md5_server"] == md5(data)
 

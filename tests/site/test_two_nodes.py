@@ -63,8 +63,7 @@ def test_uploaded_through_node_1_archived_through_node_2(site: Site) -> None:
     assert state["status"] == "Archived", state
     (file,) = state["files"]
     assert (file["md5_server"], file["size"], file["source"]) == (md5(data), len(data), "ftp")
-    stored = site.settings.archive_root / accession / f"{accession}-01.fq.gz"
-    assert stored.read_bytes() == data
+    assert site.store().read_bytes(f"archive/{accession}/{accession}-01.fq.gz") == data
     # the pre-upload copy is gone, whichever node looks
     assert through_node1.get("/preupload/files").json() == []
     assert user.get("/preupload/files").json() == []
@@ -121,6 +120,8 @@ def test_a_reviewer_link_made_on_one_node_opens_and_closes_on_the_other(site: Si
     created = user.post("/datasets", json=body)
     assert created.status_code == 201, created.text
     accession = created.json()["accession"]
+    archived = wait_for(lambda: _dataset(user, accession), lambda d: d["status"] == "Archived")
+    assert archived["status"] == "Archived", archived
     link = user.post(f"/datasets/{accession}/review-link")
     assert link.status_code in (200, 201), link.text
     token = link.json()["token"]
@@ -173,3 +174,11 @@ def test_twenty_concurrent_submissions_over_both_nodes_get_distinct_accessions(
     assert len(accessions) == len(projects) == len(file_ids) == count
     assert all(accession.startswith("OMIX") for accession in accessions)
     assert all(project.startswith("PRJCA") for project in projects)
+
+
+def test_every_node_announces_the_sites_one_server_id(site: Site) -> None:
+    ids = {
+        requests.get(f"{node.api}/health", timeout=30).json()["server_id"] for node in site.nodes
+    }
+    assert len(ids) == 1 and "" not in ids, ids
+    assert (site.shared / "server-id").read_text().strip() in ids
