@@ -370,3 +370,29 @@ def test_data_types_are_chosen_and_typed_in_chinese_and_kept_as_the_servers(
     commit(qtbot, form.files, editor)
     assert entry.data_type == "Metabolome"
     assert cell_of(form.files, "reads_1.fq", "data_type").text() == "Metabolome"
+
+
+def test_manifest_lines_on_the_prepare_screen_follow_the_switch(
+    make_context, qtbot: QtBot, loop, tmp_path: Path
+) -> None:
+    from tests.ui.test_prepare import make_screen, settle
+
+    context = make_context()
+    (tmp_path / "a.fq").write_bytes(b"aaaa")
+    (tmp_path / "b.fq").write_bytes(b"bbbb")
+    screen = make_screen(context, qtbot)
+    screen.add_paths([tmp_path / "a.fq", tmp_path / "b.fq"])
+    settle(loop, screen)
+    out = tmp_path / "md5sum.txt"
+    loop.run_until_complete(screen.export_manifest(out))
+    assert screen.message.text() == f"Saved 2 MD5s to {out}."
+    in_loop(loop, lambda: context.translator.set_language("zh_CN"))
+    assert screen.message.text() == f"已将 2 个 MD5 保存到 {out}。"
+    broken = tmp_path / "broken.md5"
+    broken.write_text("not a line\n")
+    loop.run_until_complete(screen.import_manifest(broken))
+    chinese = screen.message.text()
+    quoted = content_words("not a line md5sum")  # the file's line as it is, the tool's name
+    assert "broken.md5" in chinese and english_words(chinese, quoted) == []
+    in_loop(loop, lambda: context.translator.set_language("en"))
+    assert screen.message.text().startswith("broken.md5 is not a valid MD5 file: line 1")

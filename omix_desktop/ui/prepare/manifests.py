@@ -11,10 +11,11 @@ from pathlib import Path, PurePosixPath
 
 from PySide6.QtWidgets import QLabel
 
-from omix_desktop.i18n.errors import fill
+from omix_desktop.i18n.message import Joined, Message
+from omix_desktop.i18n.translator import N_
 from omix_desktop.transfer import ManifestError, read_manifest, write_manifest
 from omix_desktop.ui import dialogs
-from omix_desktop.ui.base import Screen, show_message
+from omix_desktop.ui.base import Screen
 from omix_desktop.ui.prepare.model import PrepareModel
 from omix_wire.naming import composed
 
@@ -50,25 +51,22 @@ class ManifestActions(Screen):
             entries = await asyncio.to_thread(read_manifest, path)
         except ManifestError as error:
             first = error.problems[0]
-            show_message(
+            self.say(
                 self.message,
-                fill(
-                    _(
+                Message(
+                    N_(
                         "{file} is not a valid MD5 file: line {line} cannot be read "
                         "(“{text}”). Each line must be an MD5 and a file name, as md5sum "
                         "writes them."
                     ),
-                    {"file": path.name, "line": first.line, "text": first.text[:80]},
+                    file=path.name, line=first.line, text=first.text[:80],
                 ),
                 error=True,
-            )
+            )  # fmt: skip
             return
         except (OSError, UnicodeDecodeError) as error:
-            show_message(
-                self.message,
-                fill(_("Cannot read {file} ({error})."), {"file": path.name, "error": str(error)}),
-                error=True,
-            )
+            text = Message(N_("Cannot read {file} ({error})."), file=path.name, error=str(error))
+            self.say(self.message, text, error=True)
             return
         # composed (NFC) on both sides: a manifest written on macOS may spell names decomposed
         by_name = {composed(e.name.lstrip("./").lstrip("*")): e.md5 for e in entries}
@@ -84,16 +82,11 @@ class ManifestActions(Screen):
                 mismatched += 1
             self.model.touch(row)
         await self.check_now()
-        text = fill(
-            _("{file}: {matched} of {total} files listed; {mismatched} with a different MD5."),
-            {
-                "file": path.name,
-                "matched": matched,
-                "total": len(self.model.rows),
-                "mismatched": mismatched,
-            },
-        )
-        show_message(self.message, text, error=bool(mismatched))
+        text = Message(
+            N_("{file}: {matched} of {total} files listed; {mismatched} with a different MD5."),
+            file=path.name, matched=matched, total=len(self.model.rows), mismatched=mismatched,
+        )  # fmt: skip
+        self.say(self.message, text, error=bool(mismatched))
 
     def choose_export(self) -> None:
         self.spawn(self._choose_export())
@@ -116,18 +109,15 @@ class ManifestActions(Screen):
         try:
             await asyncio.to_thread(write_manifest, path, entries)
         except OSError as error:
-            show_message(
+            self.say(
                 self.message,
-                fill(
-                    _("Cannot save {file} ({error}). Choose another folder."),
-                    {"file": path.name, "error": error.strerror or str(error)},
+                Message(
+                    N_("Cannot save {file} ({error}). Choose another folder."),
+                    file=path.name, error=error.strerror or str(error),
                 ),
                 error=True,
-            )
+            )  # fmt: skip
             return
-        text = fill(_("Saved {count} MD5s to {file}."), {"count": len(entries), "file": str(path)})
-        if missing:
-            text += " " + fill(
-                _("{count} files are not hashed yet and were left out."), {"count": missing}
-            )
-        show_message(self.message, text)
+        saved = Message(N_("Saved {count} MD5s to {file}."), count=len(entries), file=str(path))
+        left = Message(N_("{count} files are not hashed yet and were left out."), count=missing)
+        self.say(self.message, Joined((saved, left) if missing else (saved,)))

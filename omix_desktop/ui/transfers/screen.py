@@ -444,11 +444,13 @@ class TransfersScreen(Screen):
             if text:
                 SpeedSchedule.parse(text)
         except ValueError:
-            show_message(
+            self.say(
                 self.connection_message,
-                _(
-                    "The timetable is not readable: write times and speeds like "
-                    "08:00,2M 19:00,off (speeds in K, M or G per second, or off)."
+                Message(
+                    N_(
+                        "The timetable is not readable: write times and speeds like "
+                        "08:00,2M 19:00,off (speeds in K, M or G per second, or off)."
+                    )
                 ),
                 error=True,
             )
