@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
 
 from omix_desktop.ui.look import look_for
 
-ACTION_ICONS = {
-    # My submissions
+ACTION_ICONS = {  # My submissions
     "edit": "edit",
     "release": "release",
     "fix_md5": "check",
@@ -38,28 +37,9 @@ ACTION_ICONS = {
     "add_ftp": "add_files",
     "add_online": "upload",
     "most": "number",
-    # Transfers
-    "retry": "retry",
-    "pause": "pause",
-    "resume": "resume",
-    "cancel": "cancel",
-    "remove": "remove",
-    "retry_all": "retry",
-    "pause_all": "pause",
-    "resume_all": "resume",
-    "clear": "remove",
-    # Prepare
-    "add_files": "add_files",
-    "add_folder": "prepare",
-    "rename": "edit",
-    "import_manifest": "download",
-    "export_manifest": "upload",
-    "send": "submit",
-    # shared
-    "refresh": "refresh",
-    "download": "download",
 }
-"""Icon (``ui/icons/<name>.svg``) of each command, by the button's object name."""
+"""Icon (``ui/icons/<name>.svg``) of a command, by the button's object name (screens
+whose buttons have none pass the icon to :meth:`ActionBar.add`)."""
 
 
 class FlowLayout(QLayout):
