@@ -19,9 +19,9 @@ from PySide6.QtCore import QDate, QObject, QStringListModel, Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QCompleter, QDateEdit, QLineEdit, QWidget
 
 from omix_desktop.api.errors import ApiError
-from omix_desktop.i18n.server_terms import term
 from omix_desktop.i18n.translator import Translator
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.term_combo import choose_term, fill_terms, retranslate_terms, term_value
 from omix_wire.limits import latest_release_date
 
 HINT_AFTER = 3
@@ -35,10 +35,9 @@ class OrganismHints(QObject):
     """The hint list under an organism field: names from the server for what is typed."""
 
     def __init__(self, edit: QLineEdit, context: AppContext, owner: QWidget) -> None:
-        super().__init__(owner)
+        super().__init__(owner)  # destroyed with the form (no reference back to it kept)
         self.edit = edit
         self.context = context
-        self.owner = owner
         self.model = QStringListModel(self)
         completer = QCompleter(self.model, self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -53,7 +52,7 @@ class OrganismHints(QObject):
     def _ask(self) -> None:
         text = self.edit.text().strip()
         if len(text) >= HINT_AFTER and self.context.session.api is not None:
-            self.context.spawn(self.hints(text), owner=self.owner)
+            self.context.spawn(self.hints(text), owner=self)
 
     async def hints(self, text: str) -> list[str]:
         """Ask the server (off the Qt thread) and show the names under the field."""
@@ -78,56 +77,48 @@ class OrganismHints(QObject):
 class DataTypeChoice:
     """A data type combo box and its sub-type combo box over the server's list.
 
-    Items show the term in the user's language
-    (:mod:`omix_desktop.i18n.server_terms`); their data is the server's value,
-    which is what :meth:`values` hands back.
+    Items show the term in the user's language and carry the server's value
+    (:mod:`omix_desktop.ui.term_combo`), which is what :meth:`values` hands back.
+    ``follow``: the sub-types follow the type by themselves (else the owner calls
+    :meth:`follow_type` from its own slot).
     """
 
-    def __init__(self, data_type: QComboBox, data_subtype: QComboBox, tr: Translator) -> None:
+    def __init__(
+        self, data_type: QComboBox, data_subtype: QComboBox, tr: Translator, *, follow: bool = True
+    ) -> None:
         self.data_type = data_type
         self.data_subtype = data_subtype
         self.tr = tr
         self.types: dict[str, list[str]] = {}
         for combo in (data_type, data_subtype):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        data_type.currentIndexChanged.connect(lambda _index: self.follow_type())
+        if follow:
+            data_type.currentIndexChanged.connect(lambda _index: self.follow_type())
 
     def set_types(self, types: Mapping[str, list[str]]) -> None:
+        """The server's list (name → sub-types); the choice stays when still in it."""
         self.types = {name: list(subtypes) for name, subtypes in types.items()}
-        chosen = self.values()
-        self.data_type.clear()
-        for name in self.types:
-            self.data_type.addItem(term(name, self.tr), name)
-        self.choose(*chosen)
+        fill_terms(self.data_type, list(self.types), self.tr)
+        self.follow_type()
 
     def values(self) -> tuple[str, str]:
         """The server's names of the chosen type and sub-type ("" when none)."""
-        return (
-            str(self.data_type.currentData() or ""),
-            str(self.data_subtype.currentData() or ""),
-        )
+        return term_value(self.data_type), term_value(self.data_subtype)
 
     def follow_type(self) -> None:
         """Offer the chosen type's sub-types, keeping the sub-type when it still fits."""
-        chosen = self.data_subtype.currentData()
-        self.data_subtype.clear()
-        for name in self.types.get(str(self.data_type.currentData() or ""), []):
-            self.data_subtype.addItem(term(name, self.tr), name)
-        index = self.data_subtype.findData(chosen)
-        if index >= 0:
-            self.data_subtype.setCurrentIndex(index)
+        fill_terms(self.data_subtype, self.types.get(term_value(self.data_type), []), self.tr)
 
     def choose(self, data_type: str, data_subtype: str) -> None:
         """Choose by the server's names (nothing chosen for an unknown one)."""
-        self.data_type.setCurrentIndex(self.data_type.findData(data_type))
+        choose_term(self.data_type, data_type)
         self.follow_type()
-        self.data_subtype.setCurrentIndex(self.data_subtype.findData(data_subtype))
+        choose_term(self.data_subtype, data_subtype)
 
     def retranslate(self) -> None:
         """Every item in the current language; the choice stays."""
-        for combo in (self.data_type, self.data_subtype):
-            for index in range(combo.count()):
-                combo.setItemText(index, term(str(combo.itemData(index)), self.tr))
+        retranslate_terms(self.data_type, self.tr)
+        retranslate_terms(self.data_subtype, self.tr)
 
 
 def bound_release_date(editor: QDateEdit, today: date | None = None) -> None:

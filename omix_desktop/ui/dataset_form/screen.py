@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDateEdit,
     QFormLayout,
     QGroupBox,
@@ -42,25 +40,25 @@ from omix_desktop.api.errors import ApiError
 from omix_desktop.drafts import DraftStore
 from omix_desktop.i18n.errors import field_errors, fill
 from omix_desktop.i18n.message import Message
-from omix_desktop.i18n.server_terms import term
 from omix_desktop.i18n.translator import N_
 from omix_desktop.transfer import md5_file
 from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import FieldError, message_label, with_error
 from omix_desktop.ui.context import AppContext
+from omix_desktop.ui.dataset_form.fields import (
+    HINT_AFTER,
+    DataTypeChoice,
+    OrganismHints,
+    bound_release_date,
+)
 from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_desktop.ui.dataset_form.values import DRAFT, FormValues
 from omix_desktop.ui.dates import localize_date_edit
 from omix_desktop.ui.layout import row_of, single_shot
-from omix_desktop.ui.term_combo import fill_terms, retranslate_terms, term_value
 from omix_desktop.ui.uploads_service import local_md5s
-from omix_wire.limits import latest_release_date
 
 log = logging.getLogger(__name__)
 
-HINT_AFTER = 3
-"""Letters typed before the organism hint list is asked for (the guide's rule)."""
-MIXED_SAMPLE = "mixed sample"
 TEXT_FIELDS = ("title", "organism", "most_registration_number")
 
 
@@ -76,7 +74,6 @@ class NewDatasetScreen(FormValues):
         self._server_errors: dict[str, str] = {}
         self._loaded = False
         self._restoring = False
-        self._data_types: dict[str, list[str]] = {}
 
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -99,7 +96,6 @@ class NewDatasetScreen(FormValues):
         layout.addWidget(scroll, 1)
 
         self._save_timer = single_shot(self, 500, self._save_draft)
-        self._hint_timer = single_shot(self, 250, self._ask_hints)
         self._connect_signals()
         self.retranslate()
 
@@ -112,16 +108,14 @@ class NewDatasetScreen(FormValues):
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(90)
         self.organism = QLineEdit()
-        self.organism_hints = QStringListModel(self)
-        completer = QCompleter(self.organism_hints, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.organism.setCompleter(completer)
+        self.hints = OrganismHints(self.organism, self.context, self)  # shared with Edit basic info
+        self.organism_hints = self.hints.model
         self.human = QCheckBox()
         self.human_note = QLabel()
         self.human_note.setWordWrap(True)
         self.data_type = QComboBox()
         self.data_subtype = QComboBox()
+        self.types = DataTypeChoice(self.data_type, self.data_subtype, self.i18n, follow=False)
         self.open_access = QRadioButton()
         self.controlled_access = QRadioButton()
         self.open_access.setChecked(True)
@@ -179,10 +173,7 @@ class NewDatasetScreen(FormValues):
         self.release_on = QRadioButton()
         self.release_now.setChecked(True)
         self.release_date = QDateEdit()
-        self.release_date.setCalendarPopup(True)
-        self.release_date.setMinimumDate(QDate.currentDate())
-        latest = latest_release_date(date.today())  # the server refuses a later date
-        self.release_date.setMaximumDate(QDate(latest.year, latest.month, latest.day))
+        bound_release_date(self.release_date)  # the server refuses a past or too late date
         self.release_date.setDate(QDate.currentDate().addMonths(6))
         self.release_date.setEnabled(False)
         release_row = row_of(self.release_now, self.release_on, self.release_date, stretch=True)
@@ -196,7 +187,6 @@ class NewDatasetScreen(FormValues):
     def _connect_signals(self) -> None:
         for edit in (self.title, self.organism, self.most_registration_number):
             edit.textChanged.connect(self._changed)
-        self.organism.textEdited.connect(lambda _text: self._hint_timer.start())
         self.description.textChanged.connect(self._changed)
         self.human.toggled.connect(self._changed)
         self.open_access.toggled.connect(self._changed)
@@ -230,8 +220,7 @@ class NewDatasetScreen(FormValues):
 
     def retranslate(self) -> None:
         _ = self.i18n.gettext
-        retranslate_terms(self.data_type, self.i18n)
-        retranslate_terms(self.data_subtype, self.i18n)
+        self.types.retranslate()
         self.intro.setText(
             _(
                 "Describe the dataset, pick its files from your pre-upload area and submit. "
@@ -315,9 +304,8 @@ class NewDatasetScreen(FormValues):
             return
         self._restoring = True
         try:
-            self._data_types = {item.name: list(item.subtypes) for item in types}
-            fill_terms(self.data_type, list(self._data_types), self.i18n)
-            self.files.set_data_types(list(self._data_types.items()))
+            self.types.set_types({item.name: list(item.subtypes) for item in types})
+            self.files.set_data_types(list(self.types.types.items()))
             self.bioproject.clear()
             for item in projects:
                 self.bioproject.addItem(f"{item.accession} — {item.title}", item.accession)
@@ -361,35 +349,8 @@ class NewDatasetScreen(FormValues):
             self.files.add_local(path, size, md5)
         self._validate()
 
-    def _ask_hints(self) -> None:
-        text = self.organism.text().strip()
-        if len(text) >= HINT_AFTER and self.context.session.api is not None:
-            self.spawn(self._hints(text))
-
-    async def _hints(self, text: str) -> None:
-        api = self.context.session.api
-        assert api is not None
-        try:
-            found = await asyncio.to_thread(api.organisms, text)
-        except ApiError:
-            return  # hints are a help, not a requirement
-        if self.organism.text().strip() != text:
-            return  # typed on meanwhile
-        names = [item.name for item in found]
-        if MIXED_SAMPLE.startswith(text.lower()):
-            names.append(MIXED_SAMPLE)
-        self.organism_hints.setStringList(names)
-        if names and self.organism.hasFocus():
-            self.organism.completer().complete()
-
     def _type_chosen(self) -> None:
-        chosen = term_value(self.data_subtype)
-        self.data_subtype.clear()
-        for value in self._data_types.get(term_value(self.data_type), []):
-            self.data_subtype.addItem(term(value, self.i18n), value)
-        index = self.data_subtype.findData(chosen)
-        if index >= 0:
-            self.data_subtype.setCurrentIndex(index)
+        self.types.follow_type()
         self._changed()
 
     def _create_bioproject(self) -> None:

@@ -26,12 +26,12 @@ from omix_desktop.drafts import DraftStore
 from omix_desktop.i18n.errors import fill
 from omix_desktop.ui.base import FieldError, Screen
 from omix_desktop.ui.dataset_form.data_type_editor import unknown_type_text
+from omix_desktop.ui.dataset_form.fields import info_problems
 from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_desktop.ui.term_combo import choose_term, term_value
 from omix_wire.md5 import normalize_md5
 
 DRAFT = "new_dataset"
-HOMO_SAPIENS = "Homo sapiens"
 FILE_FIELD = re.compile(r"^files(?:\[(\d+)\]|\.(\d+))?")
 
 
@@ -137,18 +137,7 @@ class FormValues(Screen):
         """What is wrong now, by field, in the current language (empty when all is fine)."""
         _ = self.i18n.gettext
         values = self.values()
-        found: dict[str, str] = {}
-        for name in ("title", "description", "organism", "data_type", "data_subtype"):
-            if not values[name]:
-                found[name] = _("This field is required.")
-        if values["human_genetic_resource"] and values["organism"] != HOMO_SAPIENS:
-            found["organism"] = _(
-                "Human genetic resource data must have the organism Homo sapiens."
-            )
-        if not values["bioproject"]:
-            found["bioproject"] = _("Choose a BioProject or create one.")
-        if self.release_on.isChecked() and self.release_date.date() < QDate.currentDate():
-            found["release_date"] = _("The release date cannot be in the past.")
+        found = info_problems(values, self.i18n)  # the rules Edit basic info checks too
         if not values["terms_accepted"]:
             found["terms_accepted"] = _("Accept the terms to submit.")
         selected = self.files.selected()
