@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 
+from PySide6.QtGui import QAccessible
 from pytestqt.qtbot import QtBot
 
 from omix_desktop.transfer import ItemState, PlannedFile
@@ -62,6 +63,15 @@ def test_progress_in_status_bar_and_tray_then_one_notification_for_the_run(
     assert window.tray.shown == notes[0]
     assert "Uploads finished" in window.statusBar().currentMessage()
     assert window.progress.value() == 100
+    # what a screen reader reads: the bar's value, and each row's progress in Transfers
+    bar = QAccessible.queryAccessibleInterface(window.progress)
+    assert bar.valueInterface().currentValue() == 100
+    transfers = window.screens["transfers"]
+    transfers.lists.flush()
+    view = QAccessible.queryAccessibleInterface(transfers.views["successful"])
+    cells = [view.child(i) for i in range(view.childCount())]
+    spoken = [c.text(QAccessible.Text.Name) for c in cells if c.role() == QAccessible.Role.Cell]
+    assert spoken.count("100 %") == 3
     assert window.tray.progress_action.text() == "Uploads done: 100% of 1.8 MB"
 
 
