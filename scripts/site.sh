@@ -78,6 +78,7 @@ if [ "$store" = "s3" ]; then
     -s3 -s3.port="$s3_port" -s3.port.grpc="$(port)" -s3.port.iceberg=0 -s3.port.lance=0 \
     -s3.config="$work/s3.json" >"$work/weed.log" 2>&1 &
   weed_pid=$!
+  disown "$weed_pid" # stopped by stop_all; no "Killed" job report when it needs SIGKILL
   endpoint="http://127.0.0.1:$s3_port"
   echo "SeaweedFS starting on $endpoint (log $work/weed.log)…"
   ENDPOINT="$endpoint" ACCESS="$access" SECRET="$secret" "$python" - <<'EOF'
@@ -147,5 +148,6 @@ while :; do
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "a node stopped (see the logs); stopping the site" >&2; exit 1; }
   done
-  sleep 1
+  sleep 1 &
+  wait $! # a signal interrupts wait at once, so Ctrl-C runs the trap before this loop looks again
 done
