@@ -165,13 +165,23 @@ class TransferTable(QAbstractTableModel):
         self.endResetModel()
 
     def insert(self, rows: list[Row]) -> None:
-        """New rows at their place in id order (the end, as new ids are the largest)."""
-        for row in sorted(rows, key=lambda r: r.item.id):
-            position = bisect.bisect_left(self.ids, row.item.id)
-            self.beginInsertRows(QModelIndex(), position, position)
-            self.ids.insert(position, row.item.id)
-            self.rows[row.item.id] = row
+        """New rows at their place in id order, one signal per block going to one place
+        (usually a single block at the end: new ids are the largest)."""
+        ordered = sorted(rows, key=lambda r: r.item.id)
+        start = 0
+        while start < len(ordered):
+            position = bisect.bisect_left(self.ids, ordered[start].item.id)
+            following = self.ids[position] if position < len(self.ids) else None
+            end = start + 1
+            while end < len(ordered) and (following is None or ordered[end].item.id < following):
+                end += 1
+            block = ordered[start:end]
+            self.beginInsertRows(QModelIndex(), position, position + len(block) - 1)
+            self.ids[position:position] = [row.item.id for row in block]
+            for row in block:
+                self.rows[row.item.id] = row
             self.endInsertRows()
+            start = end
 
     def remove(self, ids: set[int]) -> None:
         """Remove rows, one signal per run of adjacent rows, from the bottom up."""
