@@ -219,3 +219,20 @@ def test_the_form_follows_a_language_switch_everywhere(context, loop, qtbot: QtB
         context.translator.set_language("en")
     assert form.data_type.currentText() == "Transcriptome"
     form.reject()
+
+
+def test_the_new_dataset_forms_bioproject_dialog_fits_a_title_too(
+    context, loop, qtbot: QtBot, user
+) -> None:
+    from omix_desktop.ui.dataset_form import NewDatasetScreen
+
+    sign_in(context, loop, user)
+    form = NewDatasetScreen(context)
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.mouseClick(form.new_bioproject, Qt.MouseButton.LeftButton)
+    run_until(loop, lambda: open_dialog(form, QInputDialog) is not None)
+    project = open_dialog(form, QInputDialog)
+    title = "Arabidopsis metabolome under drought, three time points"
+    assert project.findChild(QLineEdit).width() >= project.fontMetrics().horizontalAdvance(title)
+    project.reject()

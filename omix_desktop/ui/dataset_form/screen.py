@@ -358,7 +358,9 @@ class NewDatasetScreen(FormValues):
 
     async def _ask_bioproject(self) -> None:
         _ = self.i18n.gettext
-        title = await dialogs.ask_text(self, _("New BioProject"), _("Title of the new BioProject:"))
+        title = await dialogs.ask_text(
+            self, _("New BioProject"), _("Title of the new BioProject:"), min_chars=60
+        )  # wide enough for a project's title
         if title and title.strip():
             await self._add_bioproject(title.strip())
 
