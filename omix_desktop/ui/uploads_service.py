@@ -33,6 +33,7 @@ from omix_desktop.transfer import (
     FtpSettings,
     HashCache,
     ItemState,
+    QueueItem,
     StateChanged,
     UploadQueue,
     probe_tls,
@@ -284,31 +285,47 @@ class UploadsService(QObject):
         fetch: Callable[[], list[Any]] = getattr(api, "preupload_files", None) or (
             lambda: api.get_json("/preupload/files")
         )
-        listing = listing_by_path(await asyncio.to_thread(fetch))
+        items = queue.items([ItemState.VERIFIED])
+        before = dict(self.server_checks)
+        # the listing (one entry per file: 10,000 of them after a big run) is read and
+        # compared in a worker thread; the Qt thread only takes in what changed
+        changes = await asyncio.to_thread(
+            lambda: server_check_changes(listing_by_path(fetch()), items, before)
+        )
         if queue is not self.queue:
             return False
-        changed = False
-        for item in queue.items([ItemState.VERIFIED]):
-            entry = listing.get(str(item.remote_path))
-            check = ServerCheck("waiting")
-            if entry is not None and entry.get("md5") and entry.get("state") != "uploading":
-                server_md5 = str(entry["md5"]).lower()
-                if item.md5 and server_md5 != item.md5.lower():
-                    check = ServerCheck("mismatch", server_md5)
-                elif entry.get("selected_by"):
-                    check = ServerCheck("selected", server_md5, str(entry["selected_by"]))
-                else:
-                    check = ServerCheck("verified", server_md5)
-            before = self.server_checks.get(item.id)
-            if entry is None and before is not None and before.state in {"selected", "gone"}:
-                # moved out of the pre-upload area: into its dataset (or deleted there)
-                check = ServerCheck("gone", before.md5, before.selected_by)
-            if before != check:
-                self.server_checks[item.id] = check
-                changed = True
+        self.server_checks.update(changes)
+        changed = bool(changes)
         if changed:
             self.server_checked.emit()
         return changed
+
+
+def server_check_changes(
+    listing: Mapping[str, Mapping[str, Any]],
+    items: list[QueueItem],
+    before: Mapping[int, ServerCheck],
+) -> dict[int, ServerCheck]:
+    """What the server now says of each verified item, where it differs from ``before``."""
+    changes: dict[int, ServerCheck] = {}
+    for item in items:
+        entry = listing.get(str(item.remote_path))
+        check = ServerCheck("waiting")
+        if entry is not None and entry.get("md5") and entry.get("state") != "uploading":
+            server_md5 = str(entry["md5"]).lower()
+            if item.md5 and server_md5 != item.md5.lower():
+                check = ServerCheck("mismatch", server_md5)
+            elif entry.get("selected_by"):
+                check = ServerCheck("selected", server_md5, str(entry["selected_by"]))
+            else:
+                check = ServerCheck("verified", server_md5)
+        previous = before.get(item.id)
+        if entry is None and previous is not None and previous.state in {"selected", "gone"}:
+            # moved out of the pre-upload area: into its dataset (or deleted there)
+            check = ServerCheck("gone", previous.md5, previous.selected_by)
+        if previous != check:
+            changes[item.id] = check
+    return changes
 
 
 def account_folder(root: Path, key: str, url: str, email: str) -> Path:

@@ -17,7 +17,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from omix_desktop.i18n.translator import Translator
-from omix_desktop.transfer import FtpSettings, PlannedFile, UploadQueue
+from omix_desktop.transfer import FtpSettings, ItemState, PlannedFile, UploadQueue
 from omix_desktop.transfer.queue_memory import MemoryQueueStore
 from omix_desktop.ui.transfers import TransfersScreen
 from omix_desktop.ui.transfers.model import LIST_ROLE, Column, TransferLists
@@ -175,3 +175,36 @@ def test_a_queue_that_cannot_be_saved_is_said_on_the_screen_in_both_languages(
     check = sqlite3.connect(store.path)
     assert check.execute("SELECT value FROM settings WHERE key = 'paused'").fetchone() == ("1",)
     check.close()
+
+
+def test_what_the_server_says_is_compared_apart_and_only_changes_come_back(
+    tmp_path: Path,
+) -> None:
+    from omix_desktop.transfer import QueueItem
+    from omix_desktop.ui.uploads_service import ServerCheck, server_check_changes
+
+    def verified(item_id: int, name: str) -> QueueItem:
+        return QueueItem(
+            item_id, tmp_path / name, PurePosixPath(f"run/{name}"), 10, 1,
+            state=ItemState.VERIFIED, md5="ab" * 16,
+        )  # fmt: skip
+
+    items = [verified(i, n) for i, n in enumerate(["a", "b", "c", "d", "e", "f"], start=1)]
+    listing = {
+        "run/a": {"md5": "AB" * 16, "state": "verified"},
+        "run/b": {"md5": "cd" * 16, "state": "verified"},
+        "run/c": {"md5": "ab" * 16, "state": "verified", "selected_by": "OMIX001-01"},
+        "run/d": {"md5": "ab" * 16, "state": "uploading"},
+        "run/f": {"md5": "ab" * 16, "state": "verified"},
+    }
+    before = {
+        5: ServerCheck("selected", "ab" * 16, "OMIX001-02"),
+        6: ServerCheck("verified", "ab" * 16),
+    }
+    assert server_check_changes(listing, items, before) == {
+        1: ServerCheck("verified", "ab" * 16),
+        2: ServerCheck("mismatch", "cd" * 16),
+        3: ServerCheck("selected", "ab" * 16, "OMIX001-01"),
+        4: ServerCheck("waiting"),
+        5: ServerCheck("gone", "ab" * 16, "OMIX001-02"),  # left the area: in its dataset
+    }  # f unchanged: not returned
