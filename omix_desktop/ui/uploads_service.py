@@ -103,6 +103,8 @@ class UploadsService(QObject):
         self.hash_cache: HashCache = MemoryHashCache(context.paths.data_dir)
         self.queue: UploadQueue | None = None
         self.server_checks: dict[int, ServerCheck] = {}
+        self.changed_checks: set[int] = set()
+        """Items whose :attr:`server_checks` entry the last ``server_checked`` changed."""
         self._owner: tuple[str, str] | None = None
         self._credentials: tuple[str, ...] | None = None
         self._lock = asyncio.Lock()
@@ -295,6 +297,7 @@ class UploadsService(QObject):
         if queue is not self.queue:
             return False
         self.server_checks.update(changes)
+        self.changed_checks = set(changes)
         changed = bool(changes)
         if changed:
             self.server_checked.emit()

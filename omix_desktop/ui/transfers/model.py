@@ -288,6 +288,7 @@ class TransferLists(QObject):
         self._removed: set[int] = set()
         self._notes: dict[int, str] = {}
         self._server_dirty = False
+        self._server_changed: set[int] = set()
         self.flushes = 0
         self.flush_seconds = 0.0
         self._timer = QTimer(self)
@@ -332,8 +333,12 @@ class TransferLists(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
-    def server_changed(self) -> None:
-        self._server_dirty = True
+    def server_changed(self, item_ids: Iterable[int] | None = None) -> None:
+        """What the server says changed for ``item_ids`` (every verified row if None)."""
+        if item_ids is None:
+            self._server_dirty = True
+        else:
+            self._server_changed.update(item_ids)
         if not self._timer.isActive():
             self._timer.start()
 
@@ -391,10 +396,14 @@ class TransferLists(QObject):
 
         if self._server_dirty:
             self._server_dirty = False
+            self._server_changed.clear()
             verified = [i for i, r in rows.items() if r.item.state is ItemState.VERIFIED]
-            for item_id in verified:
-                rows[item_id].changed((Column.DETAIL,))
-            touched.update(verified)
+        else:
+            verified = [i for i in self._server_changed if i in rows]
+            self._server_changed.clear()
+        for item_id in verified:
+            rows[item_id].changed((Column.DETAIL,))
+        touched.update(verified)
 
         self.table.changed(moved, None)
         self.table.changed(touched - moved, DISPLAY_ROLES)

@@ -176,7 +176,7 @@ class TransfersScreen(Screen):
             )
             self.destroyed.connect(lambda *_a, u=self._unsubscribe: u())
             uploads.queue_changed.connect(self.reload)
-            uploads.server_checked.connect(self.lists.server_changed)
+            uploads.server_checked.connect(self._server_checked)
         self.reload()
         self.retranslate()
 
@@ -294,6 +294,11 @@ class TransfersScreen(Screen):
         """Show the current queue's items (after sign-in, or when it closed)."""
         queue = self.queue
         self.lists.load(queue.items() if queue is not None else [])
+
+    def _server_checked(self) -> None:
+        uploads = self.context.uploads
+        if uploads is not None:
+            self.lists.server_changed(uploads.changed_checks)  # those rows only
 
     def _refreshed(self) -> None:
         _ = self.i18n.gettext
