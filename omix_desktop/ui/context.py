@@ -61,7 +61,7 @@ class LanguageNotifier(QObject):
         if app is None:
             return
         self._remove_qt_catalogs()
-        self._qt_translators = load_qt_catalogs(code, self)  # venv or PyInstaller bundle
+        self._qt_translators = load_qt_catalogs(code, self, tr=self.translator)  # venv or bundle
 
     def _remove_qt_catalogs(self) -> None:
         app = QApplication.instance()
@@ -149,6 +149,6 @@ class AppContext:
         if self.uploads is not None:
             await self.uploads.close()  # uploads stop cleanly and resume next start
         if self.keep_awake is not None:
-            await asyncio.to_thread(self.keep_awake.close)  # the computer may sleep again
+            self.keep_awake.close(wait=False)  # the computer may sleep again
         await self.session.close()
         self.language.close()

@@ -24,7 +24,42 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QObject, QTranslator
 
+from omix_desktop.i18n.translator import N_, Translator
+
 log = logging.getLogger(__name__)
+
+QT_GAPS: dict[tuple[str, str], str] = {
+    ("QFileDialog", "&Look in:"): N_("&Look in:"),
+    ("QFileDialog", "Files of &type:"): N_("Files of &type:"),
+    ("QAbstractFileIconProvider", "Drive"): N_("Drive"),
+}
+"""Texts of Qt's own file dialog that Qt's Chinese catalog leaves in English (Qt 6.x):
+translated from our catalog instead, by :class:`QtGaps`."""
+
+
+class QtGaps(QTranslator):
+    """Answers Qt for the few strings of :data:`QT_GAPS`, from our own catalog.
+
+    Installed after Qt's catalogs, so Qt asks it first; for every other string
+    it answers nothing (``None``, a null string) and Qt asks its own catalogs.
+    """
+
+    def __init__(self, tr: Translator, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tr = tr
+
+    def translate(  # type: ignore[override]
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        msgid = QT_GAPS.get((context, source))
+        if msgid is None:
+            return None
+        text = self._tr.gettext(msgid)
+        return text if text != msgid else None
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt's name
+        return False
+
 
 CATALOGS = ("qtbase", "qt")
 """``qtbase`` holds the widgets' strings; ``qt`` is the umbrella catalog older Qt versions read."""
@@ -70,9 +105,12 @@ def catalog_folder(code: str, folders: list[Path]) -> Path | None:
 
 
 def load_qt_catalogs(
-    code: str, parent: QObject, folders: list[Path] | None = None
+    code: str, parent: QObject, folders: list[Path] | None = None, tr: Translator | None = None
 ) -> list[QTranslator]:
     """Install Qt's catalogs for ``code`` into the application; returns them (to remove later).
+
+    With ``tr`` (our translator, already in ``code``), also :class:`QtGaps` for what
+    Qt's catalog does not translate.
 
     Nothing for English (Qt's source language). A language whose catalogs are
     nowhere is logged with the folders searched, so a broken bundle says why
@@ -96,4 +134,8 @@ def load_qt_catalogs(
         if translator.load(f"{name}_{code}", str(folder)):
             app.installTranslator(translator)
             installed.append(translator)
+    if tr is not None:
+        gaps = QtGaps(tr, parent)
+        app.installTranslator(gaps)
+        installed.append(gaps)
     return installed

@@ -104,3 +104,21 @@ def test_an_open_file_dialog_follows_the_switch(owner: QObject, qtbot) -> None:
     load_qt_catalogs("zh_CN", owner)
     QCoreApplication.processEvents()  # LanguageChange reaches the open dialog
     assert {"文件名称(&N)：", "取消"} <= texts()
+
+
+def test_what_qts_chinese_catalog_misses_comes_from_ours(owner: QObject, qtbot, tmp_path) -> None:
+    from omix_desktop.i18n.translator import Translator
+    from tests.ui.test_bilingual_walk import texts, wrong_language
+
+    load_qt_catalogs("zh_CN", owner, tr=Translator("zh_CN"))
+    dialog = QFileDialog(None, "", str(tmp_path))  # opened after the switch, as the app does
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QCoreApplication.processEvents()
+    labels = {label.text() for label in dialog.findChildren(QLabel)}
+    assert {"查找范围(&L)：", "文件名称(&N)：", "文件类型(&T)："} <= labels
+    folders = (*tmp_path.parts, *Path.home().parts)  # the places listed: their own names
+    folder_names = {part.casefold() for part in folders if part != "/"}
+    assert wrong_language(dict(texts(dialog)), "zh_CN", folder_names) == []
+    assert QCoreApplication.translate("QFileDialog", "Open") == "打开"  # Qt's own, still

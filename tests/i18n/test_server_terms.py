@@ -21,8 +21,7 @@ from server_stub.models import (
 from server_stub.release.models import AccessRequestStatus
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# Instrument and method names the archive's Chinese pages keep as they are.
-SAME_IN_CHINESE = {"GC-MS", "CE-MS"}
+SAME_IN_CHINESE: set[str] = set()  # every term has Chinese words (acronyms beside them)
 
 
 def server_vocabulary() -> set[str]:
