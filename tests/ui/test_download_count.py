@@ -2,14 +2,16 @@
 
 Released data read its dataset once, when it was opened: the server counted a
 download (and the web page said 1) while the app's Downloads column kept the
-0 it had read before. Here the app downloads over HTTP(S) through its own
+0 it had read before. Here the app downloads over HTTPS (a TLS relay on
+loopback in front of the server, as a site's reverse proxy) through its own
 engine (segmented for the 5 MiB file), another client downloads with a plain
-GET, and the app's Released data and the owner's My submissions show the
-same numbers as the public web page.
+HTTPS GET, and the app's Released data and the owner's My submissions show
+the same numbers as the public web page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from pathlib import Path
@@ -24,6 +26,7 @@ from omix_desktop.ui.submissions.screen import FILE_COLUMNS as SUBMISSION_COLUMN
 from tests.support.accounts import new_user
 from tests.support.release import new_curator, released
 from tests.support.server import ServerProcess
+from tests.ui.tls_proxy import https_in_front
 from tests.ui.web_cells import web_cells
 
 
@@ -35,14 +38,18 @@ def app_counts(screen: ReleasedScreen) -> dict[str, str]:
     }
 
 
-def test_app_and_web_page_count_the_same_downloads(
-    make_context, loop, qtbot: QtBot, server: ServerProcess, tmp_path: Path
+def test_app_and_web_page_count_the_same_https_downloads(
+    make_context, loop, qtbot: QtBot, server: ServerProcess, tmp_path: Path, monkeypatch, request
 ) -> None:
     owner, curator = new_user(server.api, prefix="counted"), new_curator(server)
     big, small = os.urandom(5 * 1024 * 1024 + 3), os.urandom(70_000)
     accession = released(server, owner, curator, {"big.fq": big, "small.fq": small}).accession
+    https = contextlib.ExitStack()
+    url, certificate = https.enter_context(https_in_front(server, tmp_path))
+    request.addfinalizer(https.close)  # the relay stops with the test, whatever happens
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate))  # trust the relay's certificate
 
-    context = make_context(server=server)  # signed out: open data needs no account
+    context = make_context(server=server, server_url=url)  # signed out: no account needed
     screen = ReleasedScreen(context)
     qtbot.addWidget(screen)
     screen.show()
@@ -59,7 +66,10 @@ def test_app_and_web_page_count_the_same_downloads(
 
     # another client downloads the small file over HTTP(S): the app's next look says 2
     small_file = next(item for item in screen.current.files if item.size == len(small))
-    got = requests.get(context.session.api.on_this_server(small_file.download_url), timeout=30)
+    api = context.session.api
+    address = api.on_this_server(small_file.download_url)
+    assert address.startswith("https://") and api.server_url == url  # HTTPS all the way
+    got = requests.get(address, timeout=30, verify=str(certificate))
     assert got.content == small
     loop.run_until_complete(screen.open(accession))
     assert app_counts(screen)[small_file.file_id] == "2"
