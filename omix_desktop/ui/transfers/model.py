@@ -3,7 +3,9 @@
 :class:`TransferTable` has a row for every item of the queue, in queue (id)
 order; :class:`TransferListModel`, a :class:`QSortFilterProxyModel`, shows
 the rows of one list (Queued / Failed / Successful). An item moving between
-lists is one changed row in the table: the proxies move it. The table is
+lists leaves the table and comes back at its place (one remove and one insert
+signal per run of such rows): each proxy filters those rows only, where a
+dynamic filter would test all 10,000 rows, in Python, at every change. The table is
 fed by the engine's events only and never asks the queue (whose state is in
 memory anyway), so no SQLite read happens on the Qt thread.
 
@@ -12,8 +14,7 @@ five times a second and state changes as they happen; with 10,000 rows,
 repainting on each event would keep the Qt thread busy. :class:`TransferLists`
 only records the newest event per row (cheap dict writes) and, at most every
 250 ms, applies them: one ``dataChanged`` per run of adjacent changed rows,
-naming only the display roles for progress (so the proxies do not filter
-those rows again), all roles for a state change (so they do).
+naming only the display roles for progress and the server's answers.
 """
 
 from __future__ import annotations
@@ -193,6 +194,21 @@ class TransferTable(QAbstractTableModel):
             del self.ids[first : last + 1]
             self.endRemoveRows()
 
+    def relist(self, ids: set[int]) -> None:
+        """Rows whose list changed leave and come back at their place: the list views
+        then filter those rows alone (a dynamic filter would test every row of the
+        table at each change), and a row keeps its selection while it stays in a list.
+        """
+        numbers = [self.row_of(i) for i in ids]
+        for first, last in reversed(runs(n for n in numbers if n is not None)):
+            block = self.ids[first : last + 1]
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self.ids[first : last + 1]
+            self.endRemoveRows()
+            self.beginInsertRows(QModelIndex(), first, last)
+            self.ids[first:first] = block
+            self.endInsertRows()
+
     def row_of(self, item_id: int) -> int | None:
         position = bisect.bisect_left(self.ids, item_id)
         if position < len(self.ids) and self.ids[position] == item_id:
@@ -202,8 +218,8 @@ class TransferTable(QAbstractTableModel):
     def changed(self, ids: Iterable[int] | None = None, roles: list[int] | None = None) -> None:
         """dataChanged for ``ids`` (every row if None), one per run of adjacent rows.
 
-        ``roles`` None means all (the item's list may have changed: the views
-        filter those rows again); :data:`DISPLAY_ROLES` for what leaves it as is.
+        ``roles`` None means all; :data:`DISPLAY_ROLES` for progress and the
+        server's answers. A change of list goes through :meth:`relist` instead.
         """
         if not self.ids:
             return
@@ -228,8 +244,10 @@ class TransferListModel(QSortFilterProxyModel):
         self.table = table
         self.name = name
         self.setFilterRole(LIST_ROLE)
-        self.setSortRole(LIST_ROLE)  # never sorted: only a change of list moves a row
-        self.setDynamicSortFilter(True)
+        self.setSortRole(LIST_ROLE)  # never sorted
+        # rows are filtered as they arrive; a change of list arrives as a row removed
+        # and inserted again (TransferTable.relist), never as a data change to re-test
+        self.setDynamicSortFilter(False)
         self.setSourceModel(table)
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:  # noqa: N802
@@ -353,11 +371,14 @@ class TransferLists(QObject):
 
         added: list[Row] = []
         moved: set[int] = set()
+        relisted: set[int] = set()
         for item_id, item in self._changed_items.items():
             row = rows.get(item_id)
             if row is None:
                 added.append(Row(item, sent=item.sent))
                 continue
+            if row.item.list_name != item.list_name:
+                relisted.add(item_id)
             row.item = item
             row.changed()
             if item.state is not ItemState.UPLOADING:
@@ -369,6 +390,8 @@ class TransferLists(QObject):
             moved.add(item_id)
         self._changed_items.clear()
         self.table.insert(added)
+        self.table.relist(relisted)
+        moved -= relisted
 
         touched: set[int] = set()
         for item_id, progress in self._progress.items():
@@ -406,7 +429,7 @@ class TransferLists(QObject):
         touched.update(verified)
 
         self.table.changed(moved, None)
-        self.table.changed(touched - moved, DISPLAY_ROLES)
+        self.table.changed(touched - moved - relisted, DISPLAY_ROLES)
         self.flushes += 1
         self.flush_seconds += time.thread_time() - started
         self.refreshed.emit()
