@@ -66,7 +66,7 @@ SAME_IN_BOTH = {
     "RNA", "DNA", "rRNA", "RNA-seq", "ChIP-seq", "ATAC-seq", "Hi-C", "LC-MS", "GC-MS",
     "CE-MS", "NMR", "TMT", "iTRAQ", "DIA", "SWATH", "MRM", "PRM", "VCF", "SNP", "SSR",
     "GWAS", "GBS", "MAG", "ITS", "S", "English", "Windows", "macOS", "Linux", "Keychain",
-    "Ctrl", "Shift", "Alt", "NAT", "AUTH", "zip", "off", "omix-desktop",
+    "Ctrl", "Shift", "Alt", "NAT", "AUTH", "zip", "off", "omix-desktop", "MOST",
 }  # fmt: skip
 
 
@@ -396,3 +396,37 @@ def test_manifest_lines_on_the_prepare_screen_follow_the_switch(
     assert "broken.md5" in chinese and english_words(chinese, quoted) == []
     in_loop(loop, lambda: context.translator.set_language("en"))
     assert screen.message.text().startswith("broken.md5 is not a valid MD5 file: line 1")
+
+
+SUBMISSION_DIALOGS = ("edit", "release", "add_ftp", "add_online", "fix_md5", "delete_file",
+                      "most", "new_link")  # fmt: skip
+
+
+def test_my_submissions_dialogs_open_in_the_current_language(
+    context, loop, qtbot: QtBot, user, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from tests.ui.test_dialogs import click, open_dialog
+    from tests.ui.test_submissions import screen_for, sign_in
+
+    accession = submit(user).accession
+    sign_in(context, loop, user)
+    screen = screen_for(context, loop, qtbot)
+    loop.run_until_complete(screen.open(accession))
+    answers = [user.get(f"/datasets/{accession}").json(), user.get("/bioprojects").json()]
+    places = (*Path.home().parts, *Path.cwd().parts)  # the file dialog lists them by name
+    content = content_words(users_data(answers), [p for p in places if p != "/"])
+    for language in ("zh_CN", "en"):
+        in_loop(loop, lambda code=language: context.translator.set_language(code))
+        for name in SUBMISSION_DIALOGS:
+            screen.files.selectRow(0)
+            click(screen, qtbot, name)
+            run_until(loop, lambda: open_dialog(screen, QDialog) is not None, timeout=10)
+            dialog = open_dialog(screen, QDialog)
+            found = {f"{name}/{where}": text for where, text in texts(dialog)}
+            assert found, name
+            problems = wrong_language(found, language, content)
+            assert not problems, f"{language}:\n" + "\n".join(problems)
+            dialog.reject()
+            run_until(loop, lambda: open_dialog(screen, QDialog) is None, timeout=10)
