@@ -148,15 +148,20 @@ class KeepAwake:
         if not self._closed:
             self._worker.submit(lambda: None).result(timeout)
 
-    def close(self) -> None:
-        """Release the mode and stop the worker (at quit)."""
+    def close(self, *, wait: bool = True) -> None:
+        """Release the mode and stop the worker (at quit).
+
+        ``wait=False`` returns at once (the event loop's thread must not block on
+        D-Bus); the worker still releases the mode before the interpreter exits,
+        as Python joins executor threads then.
+        """
         with self._lock:
             if self._closed:
                 return
             self._reasons.clear()
             self._closed = True
         self._worker.submit(self._follow)
-        self._worker.shutdown(wait=True)
+        self._worker.shutdown(wait=wait)
 
     # -- the worker thread ---------------------------------------------------------------
 

@@ -57,9 +57,21 @@ def main_window(home: Path) -> str:
     context = build_context(AppPaths.under(home).create(), loop, language="zh_CN")
     window = MainWindow(context)
     screens = len(window.screens)
+    icons = _icons(window)
     window.close()
     loop.run_until_complete(context.shutdown())
-    return f"{screens} screens, platform {app.platformName()}"
+    return f"{screens} screens, {icons} icons, platform {app.platformName()}"
+
+
+def _icons(window: Any) -> int:
+    """The bundled SVG icons are there and draw (the window's, the sidebar's)."""
+    from omix_desktop.ui.look import ICONS
+
+    found = sorted(ICONS.glob("*.svg"))
+    drawn = [window.windowIcon(), *(window.nav.item(r).icon() for r in range(window.nav.count()))]
+    if len(found) < len(drawn) or any(icon.pixmap(32, 32).isNull() for icon in drawn):
+        raise RuntimeError(f"the app's icons are missing from {ICONS}")
+    return len(found)
 
 
 def upload_and_archive(home: Path) -> str:
