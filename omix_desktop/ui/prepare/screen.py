@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from omix_desktop.i18n.errors import fill
-from omix_desktop.i18n.translator import Translator
+from omix_desktop.i18n.message import Joined, Message
+from omix_desktop.i18n.translator import N_, Translator
 from omix_desktop.transfer import (
     HashCancelled,
     IssueCode,
@@ -37,7 +38,7 @@ from omix_desktop.transfer import (
     preflight_check,
 )
 from omix_desktop.ui import dialogs
-from omix_desktop.ui.base import message_label, show_message
+from omix_desktop.ui.base import message_label
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.prepare.disk import copy_new
 from omix_desktop.ui.prepare.disk import stamp as stamp_of
@@ -209,7 +210,7 @@ class PrepareScreen(ManifestActions):
         planned = await asyncio.to_thread(plan_uploads, paths, remote_base=base)
         added = self.model.add([PreparedFile(p.local, p.remote, base=base) for p in planned])
         if not planned:
-            show_message(self.message, _("The folder holds no files to upload."), error=True)
+            self.say(self.message, Message(N_("The folder holds no files to upload.")), error=True)
             return
         for file in added:
             self._hash_tasks[file.local] = self.spawn(self._hash(file.local))
@@ -374,21 +375,21 @@ class PrepareScreen(ManifestActions):
                 try:
                     await asyncio.to_thread(copy_new, file.local, local)
                 except FileExistsError:
-                    show_message(
+                    self.say(
                         self.message,
-                        fill(
-                            _("Cannot make the copy: “{name}” already exists. Rename it first."),
-                            {"name": str(local)},
+                        Message(
+                            N_("Cannot make the copy: “{name}” already exists. Rename it first."),
+                            name=str(local),
                         ),
                         error=True,
                     )
                     continue
                 except OSError as error:
-                    show_message(
+                    self.say(
                         self.message,
-                        fill(
-                            _("Cannot copy the file ({error}). Check the folder's permissions."),
-                            {"error": error.strerror or str(error)},
+                        Message(
+                            N_("Cannot copy the file ({error}). Check the folder's permissions."),
+                            error=error.strerror or str(error),
                         ),
                         error=True,
                     )
@@ -410,12 +411,8 @@ class PrepareScreen(ManifestActions):
                 self._hash_tasks[local] = self.spawn(self._hash(local))
             done.append(f"{file.remote} → {remote}")
         if done:
-            show_message(
-                self.message,
-                _("Renamed copies will be uploaded; the original files are untouched:")
-                + " "
-                + "; ".join(done),
-            )
+            renamed = N_("Renamed copies will be uploaded; the original files are untouched:")
+            self.say(self.message, Joined((Message(renamed), "; ".join(done))))
         await self.check_now()
 
     # -- sending ------------------------------------------------------------------------
@@ -429,14 +426,16 @@ class PrepareScreen(ManifestActions):
         uploads = self.context.uploads
         queue = uploads.queue if uploads is not None else None
         if queue is None:
-            show_message(
+            self.say(
                 self.message,
-                _("Sign in first: files are uploaded with your account. Nothing was lost."),
+                Message(
+                    N_("Sign in first: files are uploaded with your account. Nothing was lost.")
+                ),
                 error=True,
             )
             return
         if not self.folder.valid:
-            show_message(self.message, self.folder.error_text(), error=True)
+            self.say(self.message, lambda _tr: self.folder.error_text(), error=True)
             self.remote_edit.setFocus()
             return
         await self.check_now()
