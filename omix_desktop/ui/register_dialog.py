@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 from omix_desktop.api.errors import ApiError
 from omix_desktop.api.models import Registration
 from omix_desktop.i18n.errors import api_error_message, field_errors, fill
-from omix_desktop.i18n.translator import Translator
+from omix_desktop.i18n.message import Message
+from omix_desktop.i18n.translator import N_, Translator
 from omix_desktop.local_server import LocalServerError
 from omix_desktop.ui.base import FieldError, Retranslatable, message_label, show_message, with_error
 from omix_desktop.ui.context import AppContext
@@ -261,11 +262,13 @@ class RegisterDialog(QDialog, Retranslatable):
         except LocalServerError as error:
             log.error("local server failed: %s\n%s", error, error.log_tail)
             self._set_busy(False)
-            show_message(
+            self.say(
                 self.message,
-                self.i18n.gettext(
-                    "The local reference server could not start. See the log "
-                    "file (Settings) for the reason."
+                Message(
+                    N_(
+                        "The local reference server could not start. See the log "
+                        "file (Settings) for the reason."
+                    )
                 ),
                 error=True,
             )

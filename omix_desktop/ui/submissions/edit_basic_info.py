@@ -44,8 +44,10 @@ from PySide6.QtWidgets import (
 from omix_desktop.api.archive_models import Dataset
 from omix_desktop.api.errors import ApiError
 from omix_desktop.i18n.errors import api_error_message, field_errors, fill
+from omix_desktop.i18n.message import Message
+from omix_desktop.i18n.translator import N_
 from omix_desktop.ui import dialogs
-from omix_desktop.ui.base import FieldError, Retranslatable, message_label, show_message, with_error
+from omix_desktop.ui.base import FieldError, Retranslatable, message_label, with_error
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.fields import (
     HINT_AFTER,
@@ -247,7 +249,7 @@ class BasicInfoDialog(QDialog, Retranslatable):
             types = await asyncio.to_thread(api.data_types)
             projects = await asyncio.to_thread(api.bioprojects)
         except ApiError as error:
-            show_message(self.message, api_error_message(error, self.i18n), error=True)
+            self.say(self.message, lambda tr, e=error: api_error_message(e, tr), error=True)
             return
         self.types.set_types({item.name: list(item.subtypes) for item in types})
         self.types.choose(self.dataset.data_type, self.dataset.data_subtype)
@@ -304,7 +306,7 @@ class BasicInfoDialog(QDialog, Retranslatable):
     def _show_refusal(self, error: ApiError) -> None:
         self._refusal = error
         self._server_errors = self._at_fields(error)
-        show_message(self.message, api_error_message(error, self.i18n), error=True)
+        self.say(self.message, lambda tr, e=error: api_error_message(e, tr), error=True)
 
     def _validate(self) -> dict[str, str]:
         found = {**self.problems(), **self._server_errors}
@@ -343,7 +345,7 @@ class BasicInfoDialog(QDialog, Retranslatable):
             return self.dataset
         self._saving = True
         self.save_button.setEnabled(False)
-        show_message(self.message, _("Saving…"))
+        self.say(self.message, Message(N_("Saving…")))
         try:
             self.saved = await asyncio.to_thread(
                 api.update_dataset, self.dataset.accession, changes
