@@ -430,3 +430,24 @@ def test_my_submissions_dialogs_open_in_the_current_language(
             assert not problems, f"{language}:\n" + "\n".join(problems)
             dialog.reject()
             run_until(loop, lambda: open_dialog(screen, QDialog) is None, timeout=10)
+
+
+def test_a_plain_line_shown_after_a_message_is_not_replaced_at_the_switch(
+    make_context, qtbot: QtBot, loop
+) -> None:
+    from omix_desktop.i18n.message import Message
+    from omix_desktop.i18n.translator import N_
+    from omix_desktop.ui.base import show_message
+    from omix_desktop.ui.settings_screen import SettingsScreen
+
+    context = make_context()
+    screen = SettingsScreen(context)
+    qtbot.addWidget(screen)
+    label = screen.connection_message
+    screen.say(label, Message(N_("Saved.")))
+    assert label.text() == "Saved." and label.isVisibleTo(screen)
+    in_loop(loop, lambda: context.translator.set_language("zh_CN"))
+    assert label.text() == "已保存。"
+    show_message(label, "")  # a newer, plain line
+    in_loop(loop, lambda: context.translator.set_language("en"))
+    assert label.text() == "" and not label.isVisibleTo(screen)
