@@ -500,7 +500,7 @@ def add_and_delete_files(walk: Walk, screen) -> None:  # type: ignore[no-untyped
     items = [picker.list.item(r) for r in range(picker.list.count())]
     assert [item.text() for item in items] == ["run1/root_3.fq"]
     items[0].setCheckState(Qt.CheckState.Checked)
-    picker.accept()
+    walk.click(picker.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
     walk.gone(picker)
     walk.wait(lambda: len(screen.current.files) == 3)
     wait_status(walk, screen, "Archived")
@@ -546,8 +546,11 @@ def release(walk: Walk, screen, curator) -> None:  # type: ignore[no-untyped-def
         row = next(i for i, r in enumerate(screen.model.rows) if r.accession == accession)
         return screen.model.index(row, SUBMISSION_COLUMNS.index("curation_status")).data()
 
-    # the list's row (the open dataset's pane is read again only on status events)
     walk.wait(lambda: curation() == term("Curated", walk.tr), timeout=60)
+    # the open dataset's pane too (it was read again only on status events: it kept
+    # "Waiting for Curation" after the curator's approval)
+    walk.wait(lambda: screen.current.curation_status == "Curated", timeout=60)
+    assert term("Curated", walk.tr) in screen.summary.text()
     walk.in_language(curation(), "the curation column")
     walk.click(screen.buttons["release"])
     dialog = walk.dialog(QDialog, screen)

@@ -229,8 +229,13 @@ class SubmissionsScreen(DatasetActions):
             return False
         events = status_watch.changes(self._snapshot, rows)
         moved = status_watch.differs(self._snapshot, rows)
-        self._snapshot = {row.accession: row for row in rows}
         chosen = self.current.accession if self.current else None
+        # the open dataset's row changed without a status event (a curator approved it,
+        # another client edited it): its pane is read again, else it shows the old values
+        edited = chosen is not None and self._snapshot.get(chosen) != next(
+            (row for row in rows if row.accession == chosen), None
+        )
+        self._snapshot = {row.accession: row for row in rows}
         top = self._top_row()
         self.model.set_rows(rows)
         if not self.table.selectionModel().hasSelection():
@@ -238,7 +243,7 @@ class SubmissionsScreen(DatasetActions):
         self._keep_top(top)
         for event in events:
             self._notify(event.accession, event.kind)
-        if chosen is not None and (events or self.current is None):
+        if chosen is not None and (events or edited or self.current is None):
             await self.open(chosen)
         elif chosen and self._checking() and time.monotonic() - self._diagnosed_at > DIAGNOSE_EVERY:
             await self.open(chosen)  # what is still Checking may have moved on
