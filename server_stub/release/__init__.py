@@ -57,4 +57,12 @@ server was down), then one every ``settings.release_interval`` seconds, or at
 once when :func:`request_release_check` is called (e.g. after the owner moved
 the release date to today). :func:`release_due` is the same pass as a plain
 function for callers that want the release done before they answer.
+
+Several processes (a site)
+--------------------------
+Every ``omix-server`` process of a site runs the scheduler on one
+PostgreSQL database; :mod:`.claims` makes each release happen in exactly one
+of them (a PostgreSQL advisory lock per dataset, tried without waiting),
+and the final transaction re-checks that the dataset is still due. On
+SQLite a data folder has one process (:mod:`server_stub.data_folder_lock`).
 """

@@ -4,7 +4,9 @@
 at start (catching up on dates passed while the server was down), then one
 every ``settings.release_interval`` seconds, or at once when
 :func:`request_release_check` is called (e.g. after the owner moved the
-release date to today).
+release date to today). A wake-up reaches this process's scheduler only; on a
+site the other processes' schedulers find the dataset at their next pass,
+and whichever claims it first releases it (:mod:`.claims`).
 """
 
 from __future__ import annotations
