@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from omix_desktop.ui.fit import fit_headers
+
 
 async def run_dialog(dialog: QDialog) -> int:
     """Open ``dialog`` and wait until it is finished; its result code.
@@ -43,6 +45,7 @@ async def run_dialog(dialog: QDialog) -> int:
 
     dialog.finished.connect(finished)
     dialog.open()
+    fit_headers(dialog)  # Qt's own lists too (the file dialog's "Date Modified" was cut)
     try:
         return await future
     except asyncio.CancelledError:

@@ -427,6 +427,7 @@ def test_my_submissions_dialogs_open_in_the_current_language(
             found = {f"{name}/{where}": text for where, text in texts(dialog)}
             assert found, name
             problems = wrong_language(found, language, content)
+            problems += [f"{name}: clipped {text}" for text in clipped(dialog)]
             assert not problems, f"{language}:\n" + "\n".join(problems)
             dialog.reject()
             run_until(loop, lambda: open_dialog(screen, QDialog) is None, timeout=10)
