@@ -24,6 +24,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractScrollArea,
     QGridLayout,
     QGroupBox,
@@ -112,7 +113,16 @@ def layout_order(root: QWidget, *, proxied: bool = False) -> list[QWidget]:
 
 
 def order_tabs(root: QWidget) -> list[QWidget]:
-    """Chain the focusable controls of ``root`` in layout order; returns that order."""
+    """Chain the focusable controls of ``root`` in layout order; returns that order.
+
+    A read-only list (rows of datasets, of transfers) is one Tab stop, walked with
+    the arrow keys: Qt's tables otherwise move Tab from cell to cell, and a
+    keyboard user would need a thousand presses to get past a thousand rows.
+    Editable grids keep Tab from cell to cell, as in a spreadsheet.
+    """
+    for view in root.findChildren(QAbstractItemView):
+        if view.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers:
+            view.setTabKeyNavigation(False)
     order = layout_order(root, proxied=True)
     for first, second in zip(order, order[1:], strict=False):
         QWidget.setTabOrder(first, second)
