@@ -20,6 +20,7 @@ the window); nothing of our own is mocked.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -31,6 +32,7 @@ import requests
 import shiboken6
 from PySide6.QtCore import QDate, QItemSelectionModel, QPoint, Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
@@ -185,12 +187,28 @@ class Walk:
         return self.window.show_screen(key)
 
 
-def choose(combo, value: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick the item whose server value is ``value`` (shown in the user's language)."""
+def choose(walk: Walk, combo, value: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the combo's list with a click and click the item whose server value is
+    ``value`` (shown in the user's language)."""
     index = combo.findData(value)
     assert index >= 0, f"{value} is not offered"
-    combo.setCurrentIndex(index)
+    walk.click(combo)
+    view = combo.view()
+    walk.wait(view.isVisible, timeout=10)
+    item = view.model().index(index, combo.modelColumn())
+    view.scrollTo(item)
+    # the popup ignores a release within a double-click interval of opening (as for a user)
+    pause = QApplication.doubleClickInterval() / 1000 + 0.1
+    walk.loop.run_until_complete(asyncio.sleep(pause))
+    walk.qtbot.mouseClick(view.viewport(), LEFT, pos=view.visualRect(item).center())
+    walk.wait(lambda: not view.isVisible(), timeout=10)
     assert combo.currentData() == value
+
+
+def tick(walk: Walk, view, item_rect) -> None:  # type: ignore[no-untyped-def]
+    """Click an item's check box (at the left of its cell)."""
+    where = QPoint(item_rect.left() + 10, item_rect.center().y())
+    walk.qtbot.mouseClick(view.viewport(), LEFT, pos=where)
 
 
 # -- the steps ----------------------------------------------------------------------------
@@ -378,9 +396,9 @@ def fill_dataset_form(walk: Walk, form, files: dict[str, Path]) -> str:  # type:
     walk.type(form.description, "RNA-seq of rice leaves at three time points of drought.")
     walk.type(form.organism, "Oryza sativa")
     walk.wait(lambda: form.data_type.count() > 1)
-    choose(form.data_type, "Transcriptome")
+    choose(walk, form.data_type, "Transcriptome")
     walk.in_language(form.data_type.currentText(), "the data type")
-    choose(form.data_subtype, "Gene expression matrix")
+    choose(walk, form.data_subtype, "Gene expression matrix")
     walk.click(form.open_access)
     assert form.open_access.isChecked()
     walk.click(form.new_bioproject)
@@ -395,7 +413,10 @@ def fill_dataset_form(walk: Walk, form, files: dict[str, Path]) -> str:  # type:
 
     table = form.files
     for remote in ("run1/leaf_1.fq", "run1/leaf_2.fq"):
-        cell_of(table, remote, "use").setCheckState(Qt.CheckState.Checked)
+        use = cell_of(table, remote, "use")
+        table.scrollToItem(use)
+        tick(walk, table, table.visualItemRect(use))
+        assert use.checkState() == Qt.CheckState.Checked and table.entries[remote].selected
         type_into_cell(walk.qtbot, table, remote, "title", f"Leaf {remote[-4]}")
         assert table.entries[remote].md5 == md5(files[remote])  # from this computer
     wrong = "0123456789abcdef0123456789abcdef"
@@ -467,8 +488,8 @@ def edit_every_field(walk: Walk, screen) -> None:  # type: ignore[no-untyped-def
     walk.type(form.organism, "Homo sapiens")
     walk.click(form.human)
     assert form.human.isChecked()
-    choose(form.data_type, "Proteome")
-    choose(form.data_subtype, "Phosphoproteome")
+    choose(walk, form.data_type, "Proteome")
+    choose(walk, form.data_subtype, "Phosphoproteome")
     walk.click(form.controlled_access)
     assert form.controlled_access.isChecked()
     walk.click(form.new_bioproject)
@@ -499,7 +520,8 @@ def add_and_delete_files(walk: Walk, screen) -> None:  # type: ignore[no-untyped
     assert isinstance(picker, PreuploadPicker)
     items = [picker.list.item(r) for r in range(picker.list.count())]
     assert [item.text() for item in items] == ["run1/root_3.fq"]
-    items[0].setCheckState(Qt.CheckState.Checked)
+    tick(walk, picker.list, picker.list.visualItemRect(items[0]))
+    assert picker.chosen() == ["run1/root_3.fq"]
     walk.click(picker.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok))
     walk.gone(picker)
     walk.wait(lambda: len(screen.current.files) == 3)
