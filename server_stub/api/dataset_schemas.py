@@ -23,7 +23,7 @@ from omix_wire.limits import (
     latest_release_date,
 )
 from omix_wire.md5 import normalize_md5
-from server_stub.archive import archiving
+from server_stub.archive import diagnosis
 from server_stub.datasets.validation import CodedValueError
 from server_stub.models import Access, DataFile, Dataset, FileStatus
 from server_stub.text_rules import MultiLine, SingleLine
@@ -297,7 +297,7 @@ def file_out(file: DataFile) -> DataFileOut:
         md5_server=file.md5_computed,
         status=file.status,
         checking_reason=file.checking_reason if file.status == FileStatus.CHECKING else None,
-        checking_message=archiving.checking_message(file),
+        checking_message=diagnosis.checking_message(file),
         source=file.source,
         preupload_path=file.preupload_path,
         download_count=file.download_count,

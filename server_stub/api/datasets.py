@@ -28,7 +28,7 @@ from server_stub.api.dataset_schemas import (
 )
 from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
 from server_stub.api.responses import SIGNED_IN, errors
-from server_stub.archive import archiving
+from server_stub.archive import archiving, diagnosis
 from server_stub.datasets import service
 from server_stub.datasets.validation import Problems
 from server_stub.errors import ApiError
@@ -271,7 +271,7 @@ def diagnose(
     state: Literal["uploading", "complete", "incomplete", "absent"] | None = None
     received = None
     if file.preupload_path is not None and file.status == FileStatus.CHECKING:
-        received = archiving.last_received(settings, user.id, file.preupload_path)
+        received = diagnosis.last_received(settings, user.id, file.preupload_path)
         if received is None:
             state = "absent"
         elif file.checking_reason == archiving.CheckingReason.STILL_UPLOADING:
@@ -292,7 +292,7 @@ def diagnose(
     elif file.status == FileStatus.ARCHIVED:
         message = "The file is verified (MD5 matches) and archived."
     else:
-        message = archiving.checking_message(file) or ""
+        message = diagnosis.checking_message(file) or ""
     return FileDiagnosisOut(
         file_id=file.file_id,
         status=file.status,

@@ -36,7 +36,6 @@ import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, cast
@@ -471,53 +470,3 @@ def _hash_job(database: Database, settings: Settings, file_id: int) -> None:
     finally:
         with _active_lock:
             _active.discard(file_id)
-
-
-# --- diagnosis ----------------------------------------------------------------
-
-
-def checking_message(file: DataFile) -> str | None:
-    """English explanation of a ``Checking`` file, for logs and scripts."""
-    if file.status != FileStatus.CHECKING:
-        return None
-    path = file.preupload_path or file.original_name
-    match file.checking_reason:
-        case CheckingReason.STILL_UPLOADING:
-            return (
-                f"'{path}' is still being uploaded to your pre-upload area. It is "
-                "verified as soon as the upload ends; if your transfer stopped, resume it."
-            )
-        case CheckingReason.UPLOAD_INCOMPLETE:
-            return (
-                f"The upload of '{path}' stopped before the end (the server's disk was full "
-                "or the connection was lost). Resume the upload; the file is verified as "
-                "soon as it is complete."
-            )
-        case CheckingReason.MISSING:
-            return (
-                f"'{path}' is no longer in your pre-upload area (deleted or renamed before "
-                "it was archived). Upload it again to the same path, or delete this file "
-                "and add the file again."
-            )
-        case CheckingReason.EMPTY_FILE:
-            return (
-                check_size(0).describe(f"'{path}'")
-                + " Upload it to the same path of your pre-upload area: it is verified as "
-                "soon as the upload ends."
-            )
-        case CheckingReason.INVALID_NAME:
-            return (
-                f"'{path}' has a space or a special character in its name or folder; "
-                "rename it, upload it again and select it again."
-            )
-        case _:
-            return "The server is computing this file's MD5; the time grows with the file size."
-
-
-def last_received(settings: Settings, user_id: int, path: str) -> tuple[int, datetime] | None:
-    """Bytes of a pre-upload file on disk so far and when it last grew."""
-    try:
-        info = preupload.resolve(settings, user_id, path).lstat()
-    except (OSError, ApiError):
-        return None
-    return info.st_size, datetime.fromtimestamp(info.st_mtime, UTC)
