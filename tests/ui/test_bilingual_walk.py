@@ -305,7 +305,7 @@ def test_the_check_sees_text_left_in_the_other_language() -> None:
     assert wrong_language({"a": "Archived"}, "zh_CN", content)
     assert wrong_language({"a": f"已校验，MD5 {md5}"}, "zh_CN", content) == []
     assert wrong_language({"a": "上传 run1/a.fq 到 FTP（12 MB）"}, "zh_CN", content) == []
-    assert wrong_language({"a": "Rice leaves · 开放访问 · OMIX000001-01"}, "zh_CN", content) == []
+    assert wrong_language({"a": "Rice leaves · 公开访问 · OMIX000001-01"}, "zh_CN", content) == []
     assert wrong_language({"a": "打开 https://example.org/x?y=1"}, "zh_CN", content) == []
     assert wrong_language({"a": "语言(&L)"}, "zh_CN", content) == []
     assert wrong_language({"a": "Verified, MD5 abc"}, "zh_CN", content)
