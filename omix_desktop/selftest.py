@@ -54,12 +54,16 @@ def main_window(home: Path) -> str:
         raise RuntimeError(f"Qt's own Chinese translations are missing from {searched}")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    context = build_context(AppPaths.under(home).create(), loop, language="zh_CN")
-    window = MainWindow(context)
-    screens = len(window.screens)
-    icons = _icons(window)
-    window.close()
-    loop.run_until_complete(context.shutdown())
+    # Closing the loop (the with block) stops its executor's QThreads; a running
+    # QThread left for the interpreter's exit aborts the process (exit code 134).
+    with loop:
+        context = build_context(AppPaths.under(home).create(), loop, language="zh_CN")
+        window = MainWindow(context)
+        screens = len(window.screens)
+        icons = _icons(window)
+        window.close()
+        loop.run_until_complete(context.shutdown())
+    asyncio.set_event_loop(None)
     return f"{screens} screens, {icons} icons, platform {app.platformName()}"
 
 
