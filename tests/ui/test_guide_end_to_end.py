@@ -8,7 +8,8 @@ midway a restart (the main window closed, the app's services shut down, a new
 window on the same profile: Transfers and this computer's MD5s are still
 there); then the new dataset form, a typed MD5 that differs → MD5 Checked
 Failed → Fix MD5 prefilled → Archived, every field of the basic information
-edited, a file added and another deleted, a reviewer link (its preview shows
+edited, files added (one pre-uploaded, one sent online as on the guide's web
+form) and another deleted, a reviewer link (its preview shows
 metadata, never files), the MOST number, curation (a curator approves through
 the API: the app has no curator screen), early release → Released, and Released
 data browsed and a file downloaded with its MD5 verified. Visible texts are
@@ -347,7 +348,9 @@ def edit_every_field(walk: Walk, screen) -> None:  # type: ignore[no-untyped-def
     assert projects[saved.bioproject] == "Human tissue atlas"
 
 
-def add_and_delete_files(walk: Walk, screen) -> None:  # type: ignore[no-untyped-def]
+def add_and_delete_files(walk: Walk, screen, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """One pre-uploaded file (FTP) and one small file sent online (the guide's web
+    submission) added; another file deleted."""
     walk.click(screen.buttons["add_ftp"])
     picker = walk.dialog(PreuploadPicker, screen)
     assert isinstance(picker, PreuploadPicker)
@@ -359,13 +362,20 @@ def add_and_delete_files(walk: Walk, screen) -> None:  # type: ignore[no-untyped
     walk.gone(picker)
     walk.wait(lambda: len(screen.current.files) == 3)
     wait_status(walk, screen, "Archived")
+    (folder / "matrix.tsv").write_bytes(os.urandom(3000))
+    walk.click(screen.buttons["add_online"])
+    walk.choose_in_file_dialog(folder, ["matrix.tsv"])
+    walk.wait(lambda: len(screen.current.files) == 4)
+    wait_status(walk, screen, "Archived")
+    online = next(f for f in screen.current.files if f.title == "matrix.tsv")
+    assert online.source == "http" and online.md5 == md5(folder / "matrix.tsv")
     gone = file_row(screen, "Leaf 1")
     file_id = screen.files.item(gone, 0).text()
     screen.files.selectRow(gone)
     walk.click(screen.buttons["delete_file"])
     walk.answer_yes()
     walk.wait(lambda: file_id not in [f.file_id for f in screen.current.files])
-    assert len(screen.current.files) == 2
+    assert len(screen.current.files) == 3
     walk.in_language(screen.message.text(), "the deleted message")
 
 
@@ -382,7 +392,7 @@ def reviewer_link(walk: Walk, screen) -> None:  # type: ignore[no-untyped-def]
     assert preview.status_code == 200, preview.text
     body = preview.json()
     assert body["title"] == "Human leaf-like tissue transcriptome"
-    assert body["organism"] == "Homo sapiens" and body["file_count"] == 2
+    assert body["organism"] == "Homo sapiens" and body["file_count"] == 3
     for item in body["files"]:
         assert not any("url" in key or "path" in key for key in item), item  # no files
 
@@ -423,7 +433,7 @@ def download(walk: Walk, accession: str, files: dict[str, Path], into: Path) -> 
     walk.wait(lambda: [r.accession for r in screen.model.rows] == [accession])
     screen.table.selectRow(0)
     walk.wait(lambda: screen.current is not None and screen.current.accession == accession)
-    walk.wait(lambda: screen.files.rowCount() == 2)
+    walk.wait(lambda: screen.files.rowCount() == 3)
     column = screen.files.columnCount() - 1
     into.mkdir()
     screen.files.selectRow(0)
@@ -438,8 +448,9 @@ def download(walk: Walk, accession: str, files: dict[str, Path], into: Path) -> 
     state = screen.files.item(0, column).text()
     walk.in_language(state, "the downloaded file's state")
     (got,) = list(into.iterdir())
-    local = {md5(path): path for path in files.values()}
-    assert md5(got) in local, "the downloaded file is none of those uploaded"
+    folder = next(iter(files.values())).parent
+    sent = {md5(path) for path in folder.iterdir() if path.is_file()}
+    assert md5(got) in sent, "the downloaded file is none of those uploaded"
     assert md5(got) in state  # "Verified, MD5 …"
 
 
@@ -461,7 +472,7 @@ def test_the_user_guide_end_to_end(
     screen = open_in_submissions(walk, accession)
     fix_the_md5(walk, screen, files)
     edit_every_field(walk, screen)
-    add_and_delete_files(walk, screen)
+    add_and_delete_files(walk, screen, tmp_path / "files")
     reviewer_link(walk, screen)
     most_number(walk, screen)
     release(walk, screen, new_curator(server))
