@@ -157,3 +157,25 @@ def info_problems(
     if isinstance(release, date) and release < (today or date.today()):
         found["release_date"] = _("The release date cannot be in the past.")
     return found
+
+
+def info_texts(i18n: Translator) -> tuple[dict[str, str], str]:
+    """The labels of the descriptive fields both forms show, and the organism's placeholder.
+
+    One wording for the new dataset form and Edit basic info, so the two
+    forms never name the same field differently.
+    """
+    _ = i18n.gettext
+    labels = {
+        "title": _("Title *"),
+        "description": _("Description *"),
+        "organism": _("Organism *"),
+        "human_genetic_resource": _("Human genetic resource"),
+        "data_type": _("Data type *"),
+        "data_subtype": _("Sub-type *"),
+        "access": _("Access *"),
+        "bioproject": _("BioProject *"),
+        "most_registration_number": _("MOST registration number"),
+    }
+    placeholder = _("Type {count} letters for suggestions, or “mixed sample”")
+    return labels, placeholder.format(count=HINT_AFTER)

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from omix_desktop.api.errors import ApiError
 from omix_desktop.drafts import DraftStore
-from omix_desktop.i18n.errors import field_errors, fill
+from omix_desktop.i18n.errors import field_errors
 from omix_desktop.i18n.message import Message
 from omix_desktop.i18n.translator import N_
 from omix_desktop.transfer import md5_file
@@ -46,10 +46,10 @@ from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import FieldError, message_label, with_error
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.fields import (
-    HINT_AFTER,
     DataTypeChoice,
     OrganismHints,
     bound_release_date,
+    info_texts,
 )
 from omix_desktop.ui.dataset_form.files_table import FilesTable
 from omix_desktop.ui.dataset_form.values import DRAFT, FormValues
@@ -230,26 +230,14 @@ class NewDatasetScreen(FormValues):
         self.info_box.setTitle(_("Data information"))
         self.files_box.setTitle(_("Files"))
         self.project_box.setTitle(_("BioProject and release"))
-        labels = {
-            "title": _("Title *"),
-            "description": _("Description *"),
-            "organism": _("Organism *"),
-            "human_genetic_resource": _("Human genetic resource"),
-            "data_type": _("Data type *"),
-            "data_subtype": _("Sub-type *"),
-            "access": _("Access *"),
-            "bioproject": _("BioProject *"),
+        labels, organism_hint = info_texts(self.i18n)
+        labels |= {
             "release_date": _("Release *"),
-            "most_registration_number": _("MOST registration number"),
             "terms_accepted": _("Terms *"),
         }
         for name, text in labels.items():
             self.labels[name].setText(text)
-        self.organism.setPlaceholderText(
-            fill(
-                _("Type {count} letters for suggestions, or “mixed sample”"), {"count": HINT_AFTER}
-            )
-        )
+        self.organism.setPlaceholderText(organism_hint)
         self.human.setText(_("The data are human genetic resources"))
         self.human_note.setText(
             _(

@@ -50,11 +50,11 @@ from omix_desktop.ui import dialogs
 from omix_desktop.ui.base import FieldError, Retranslatable, message_label, with_error
 from omix_desktop.ui.context import AppContext
 from omix_desktop.ui.dataset_form.fields import (
-    HINT_AFTER,
     DataTypeChoice,
     OrganismHints,
     bound_release_date,
     info_problems,
+    info_texts,
 )
 from omix_desktop.ui.dates import localize_date_edit
 
@@ -185,25 +185,13 @@ class BasicInfoDialog(QDialog, Retranslatable):
         self.setWindowTitle(
             fill(_("Edit basic info of {accession}"), {"accession": self.dataset.accession})
         )
-        labels = {
-            "title": _("Title *"),
-            "description": _("Description *"),
-            "organism": _("Organism *"),
-            "human_genetic_resource": _("Human genetic resource"),
-            "data_type": _("Data type *"),
-            "data_subtype": _("Sub-type *"),
-            "access": _("Access *"),
-            "bioproject": _("BioProject *"),
+        labels, organism_hint = info_texts(self.i18n)
+        labels |= {
             "release_date": _("Release date *"),
-            "most_registration_number": _("MOST registration number"),
         }
         for name, text in labels.items():
             self.labels[name].setText(text)
-        self.organism.setPlaceholderText(
-            fill(
-                _("Type {count} letters for suggestions, or “mixed sample”"), {"count": HINT_AFTER}
-            )
-        )
+        self.organism.setPlaceholderText(organism_hint)
         self.human.setText(_("The data are human genetic resources"))
         self.open_access.setText(_("Open access"))
         self.controlled_access.setText(_("Controlled access"))
