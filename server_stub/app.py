@@ -29,13 +29,20 @@ from server_stub.db import Database
 from server_stub.errors import install_error_handlers
 from server_stub.preupload.records import PreuploadRecords
 from server_stub.release import models as release_models  # noqa: F401  (registers the release tables)
+from server_stub.release.scheduler import ReleaseWaker
 from server_stub.server_id import server_id
 from server_stub.web import security_headers
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings, database: Database, records: PreuploadRecords) -> FastAPI:
+def create_app(
+    settings: Settings,
+    database: Database,
+    records: PreuploadRecords,
+    release_waker: ReleaseWaker | None = None,
+) -> FastAPI:
+    """The HTTP app; ``release_waker`` reaches the process's release scheduler."""
     app = FastAPI(
         title="OMIX reference archive",
         description=description or "",
@@ -47,6 +54,7 @@ def create_app(settings: Settings, database: Database, records: PreuploadRecords
     app.state.settings = settings
     app.state.db = database
     app.state.records = records
+    app.state.release_waker = release_waker or ReleaseWaker()
     app.state.in_flight_uploads = uploads.InFlightBytes()
     app.state.statistics = StatisticsCache()
     responses.install(app)  # the schema shows our error bodies, not FastAPI's own

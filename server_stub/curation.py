@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, selectinload
 from server_stub.datasets.service import dataset_by_accession
 from server_stub.errors import ApiError
 from server_stub.models import CurationStatus, Dataset, DatasetStatus, User
-from server_stub.release.scheduler import request_release_check
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,6 @@ def approve(session: Session, accession: str, curator: User) -> Dataset:
     dataset.curation_message = ""
     session.flush()
     log.info("%s approved by curator %s", accession, curator.email)
-    request_release_check()
     return dataset
 
 
@@ -86,5 +84,4 @@ def resubmit(session: Session, dataset: Dataset) -> Dataset:
         )
     dataset.curation_status = CurationStatus.WAITING
     session.flush()
-    request_release_check()
     return dataset

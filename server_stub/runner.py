@@ -35,7 +35,7 @@ from server_stub.ftp.public_server import PublicFtpServer
 from server_stub.migrate import upgrade
 from server_stub.preupload.records import PreuploadRecords
 from server_stub.release.public_tree import StorePublicTree, count_download
-from server_stub.release.scheduler import ReleaseScheduler
+from server_stub.release.scheduler import ReleaseScheduler, ReleaseWaker
 from server_stub.storage import is_local, with_store
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         settings,
         on_settled=lambda user_id, path: settle_preupload(database, settings, user_id, path),
     )
-    app = create_app(settings, database, records)
+    release_waker = ReleaseWaker()
+    app = create_app(settings, database, records, release_waker)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -113,7 +114,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     ftp = PreuploadFtpServer(settings, database, records)
     tree = None if is_local(settings.store) else StorePublicTree(settings.store)
     public_ftp = PublicFtpServer(settings, database, _download_counter(database), tree)
-    scheduler = ReleaseScheduler(settings, database)
+    scheduler = ReleaseScheduler(settings, database, waker=release_waker)
     http_task = asyncio.create_task(http.serve(), name="http")
     try:
         await ftp.start()

@@ -16,11 +16,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from server_stub import curation
-from server_stub.api.deps import CuratorDep, SessionDep, UserDep
+from server_stub.api.deps import CuratorDep, ReleaseWakerDep, SessionDep, UserDep
 from server_stub.api.responses import errors
 from server_stub.datasets.service import owned_dataset
 from server_stub.models import Dataset
-from server_stub.release.scheduler import request_release_check
 from server_stub.text_rules import MultiLine, SingleLine
 
 router = APIRouter(tags=["curation"])
@@ -84,14 +83,16 @@ def queue(curator: CuratorDep, session: SessionDep) -> list[CurationItem]:
     response_model=CurationItem,
     responses=errors(401, 403, 404, 409),
 )
-def approve(accession: SingleLine, curator: CuratorDep, session: SessionDep) -> CurationItem:
+def approve(
+    accession: SingleLine, curator: CuratorDep, session: SessionDep, waker: ReleaseWakerDep
+) -> CurationItem:
     """``Curated``; only once every file is archived (else ``409 files_not_archived``).
 
     A dataset whose release date has come is released right after.
     """
     item = curation_item(curation.approve(session, accession, curator))
     session.commit()
-    request_release_check()
+    waker.wake()
     return item
 
 
@@ -112,7 +113,12 @@ def return_dataset(
     response_model=CurationItem,
     responses=errors(401, 404, 409),
 )
-def resubmit(accession: SingleLine, user: UserDep, session: SessionDep) -> CurationItem:
+def resubmit(
+    accession: SingleLine, user: UserDep, session: SessionDep, waker: ReleaseWakerDep
+) -> CurationItem:
     """The owner sends a returned dataset back to the curators (``409 not_returned`` else)."""
     dataset = owned_dataset(session, user, accession)
-    return curation_item(curation.resubmit(session, dataset))
+    item = curation_item(curation.resubmit(session, dataset))
+    session.commit()
+    waker.wake()
+    return item

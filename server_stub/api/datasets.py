@@ -26,14 +26,13 @@ from server_stub.api.dataset_schemas import (
     dataset_row,
     file_out,
 )
-from server_stub.api.deps import DatabaseDep, SessionDep, SettingsDep, UserDep
+from server_stub.api.deps import DatabaseDep, ReleaseWakerDep, SessionDep, SettingsDep, UserDep
 from server_stub.api.responses import SIGNED_IN, errors
 from server_stub.archive import archiving, diagnosis
 from server_stub.datasets import service
 from server_stub.datasets.validation import Problems
 from server_stub.errors import ApiError
 from server_stub.models import FileStatus, utcnow
-from server_stub.release.scheduler import request_release_check
 from server_stub.text_rules import SingleLine
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], responses=SIGNED_IN)
@@ -117,6 +116,7 @@ def update(
     user: UserDep,
     session: SessionDep,
     background: BackgroundTasks,
+    waker: ReleaseWakerDep,
 ) -> DatasetOut:
     """Edit basic information until release; afterwards only the MOST number.
 
@@ -173,7 +173,7 @@ def update(
     if given:
         dataset.updated_at = utcnow()
     if "release_date" in given:
-        background.add_task(request_release_check)
+        background.add_task(waker.wake)
     session.flush()
     return dataset_out(dataset)
 

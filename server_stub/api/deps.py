@@ -15,6 +15,7 @@ from server_stub.db import Database
 from server_stub.errors import ApiError
 from server_stub.models import User
 from server_stub.preupload.records import PreuploadRecords
+from server_stub.release.scheduler import ReleaseWaker
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -27,6 +28,11 @@ def get_settings(request: Request) -> Settings:
 def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
+
+
+def get_release_waker(request: Request) -> ReleaseWaker:
+    waker: ReleaseWaker = request.app.state.release_waker
+    return waker
 
 
 def get_records(request: Request) -> PreuploadRecords:
@@ -84,3 +90,5 @@ RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 database (PostgreSQL: "integer out of range", SQLite's driver beyond 2^63: a 500); it is
 refused with 422 naming the parameter, like an id that is not a number at all."""
 RecordsDep = Annotated[PreuploadRecords, Depends(get_records)]
+ReleaseWakerDep = Annotated[ReleaseWaker, Depends(get_release_waker)]
+"""Wakes this process's release scheduler, after a change that may make a dataset due."""

@@ -54,7 +54,7 @@ Scheduler
 :class:`ReleaseScheduler` runs inside the server process (started and stopped
 by ``runner.serve``): one pass at start (catching up on dates passed while the
 server was down), then one every ``settings.release_interval`` seconds, or at
-once when :func:`request_release_check` is called (e.g. after the owner moved
+once when its :class:`ReleaseWaker` is woken (e.g. after the owner moved
 the release date to today). :func:`release_due` is the same pass as a plain
 function for callers that want the release done before they answer.
 

@@ -2,11 +2,13 @@
 
 :class:`ReleaseScheduler` is started and stopped by ``runner.serve``: one pass
 at start (catching up on dates passed while the server was down), then one
-every ``settings.release_interval`` seconds, or at once when
-:func:`request_release_check` is called (e.g. after the owner moved the
-release date to today). A wake-up reaches this process's scheduler only; on a
-site the other processes' schedulers find the dataset at their next pass,
-and whichever claims it first releases it (:mod:`.claims`).
+every ``settings.release_interval`` seconds, or at once when its
+:class:`ReleaseWaker` is told to (e.g. after the owner moved the release date
+to today). The runner makes one waker per process and gives it to both the
+scheduler and the HTTP app, so no module-level registry links them. A wake-up
+reaches this process's scheduler only; on a site the other processes'
+schedulers find the dataset at their next pass, and whichever claims it first
+releases it (:mod:`.claims`).
 """
 
 from __future__ import annotations
@@ -29,16 +31,31 @@ WAKE_FOLLOW_UPS = (1.0, 3.0)
 """Extra passes after a wake-up, in case the waking transaction took longer."""
 
 
-_schedulers: set[ReleaseScheduler] = set()
-_schedulers_lock = threading.Lock()
+class ReleaseWaker:
+    """Asks the process's running release scheduler for a pass now (from any thread).
 
+    Request handlers hold it (``app.state.release_waker``); a scheduler is
+    attached while it runs. Waking with none attached does nothing: the next
+    start's first pass catches up.
+    """
 
-def request_release_check() -> None:
-    """Wake the release scheduler(s) of this process for a pass now (any thread)."""
-    with _schedulers_lock:
-        schedulers = list(_schedulers)
-    for scheduler in schedulers:
-        scheduler.wake()
+    def __init__(self) -> None:
+        self._schedulers: set[ReleaseScheduler] = set()
+        self._lock = threading.Lock()
+
+    def attach(self, scheduler: ReleaseScheduler) -> None:
+        with self._lock:
+            self._schedulers.add(scheduler)
+
+    def detach(self, scheduler: ReleaseScheduler) -> None:
+        with self._lock:
+            self._schedulers.discard(scheduler)
+
+    def wake(self) -> None:
+        with self._lock:
+            schedulers = list(self._schedulers)
+        for scheduler in schedulers:
+            scheduler.wake()
 
 
 class ReleaseScheduler:
@@ -50,8 +67,10 @@ class ReleaseScheduler:
         database: Database,
         clock: Clock | None = None,
         interval: float | None = None,
+        waker: ReleaseWaker | None = None,
     ) -> None:
         self.settings = settings
+        self.waker = waker or ReleaseWaker()
         self.database = database
         self.clock = clock or clock_for(settings)
         self.interval = max(0.05, interval if interval is not None else settings.release_interval)
@@ -64,8 +83,7 @@ class ReleaseScheduler:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.create_task(self._run(), name="release-scheduler")
-        with _schedulers_lock:
-            _schedulers.add(self)
+        self.waker.attach(self)
 
     def wake(self) -> None:
         loop = self._loop
@@ -110,8 +128,7 @@ class ReleaseScheduler:
 
     async def close(self) -> None:
         """Stop after the dataset being released (if any) is finished."""
-        with _schedulers_lock:
-            _schedulers.discard(self)
+        self.waker.detach(self)
         self._stop.set()
         self._wake.set()
         if self._task is not None:

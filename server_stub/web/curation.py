@@ -229,6 +229,8 @@ def _decide(
     try:
         if message is None:
             curation.approve(session, accession, user)
+            session.commit()
+            request.app.state.release_waker.wake()  # a dataset due today goes out now
             done = "approved"
         else:
             curation.return_to_submitter(session, accession, user, message)
