@@ -106,8 +106,11 @@ def test_lists_follow_added_changed_moved_and_removed_rows(
 
 
 def test_real_uploads_move_through_the_lists_under_the_model_testers(
-    request: pytest.FixtureRequest, context, qtbot: QtBot, loop, user, tmp_path: Path
+    request: pytest.FixtureRequest, make_context, server, qtbot: QtBot, loop, user, tmp_path: Path
 ) -> None:
+    # A speed limit (240 kB at 64 KiB/s: about 4 s) keeps files queued behind the
+    # ones sending, so the Queued list is seen with rows on any machine.
+    context = make_context(server=server, speed_limit_kib=64)
     loop.run_until_complete(context.session.sign_in(user.email, user.password))
     run_until(loop, lambda: context.uploads.queue is not None)
     screen = TransfersScreen(context)
