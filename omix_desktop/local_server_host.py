@@ -126,8 +126,24 @@ def watch_parent(stream: IO[bytes], parent: int) -> threading.Thread:
     return reader
 
 
+def _first_word(argv: list[str]) -> str:
+    """The subcommand, if any: the first argument that is neither an option nor its value."""
+    words = iter(argv)
+    for word in words:
+        if word.startswith("--"):
+            if "=" not in word:
+                next(words, None)
+            continue
+        return word
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if _first_word(args) == "admin":  # a one-off command (make-curator…) beside a server
+        from server_stub.cli import main as run_command
+
+        return int(run_command(args) or 0)
     data_dir = Path(_option(args, "--data-dir") or ".")
     lock = try_lock(data_dir / LOCK_NAME)
     if lock is None:

@@ -27,6 +27,27 @@ def test_start_and_stop_a_local_server(tmp_path: Path) -> None:
     assert server.stop() is None  # stopping twice is harmless
 
 
+def test_admin_commands_run_beside_the_running_local_server(tmp_path: Path) -> None:
+    """``admin make-curator`` through the app's server command while that server runs.
+
+    The data folder's lock is for a second *server*; a one-off admin command
+    must not be refused by it (the screenshots script and a lab's curator do this).
+    """
+    from tests.support.accounts import new_user
+
+    server = LocalServer(tmp_path / "data", log_path=tmp_path / "local.log")
+    with server:
+        person = new_user(f"{server.url}/api/v1")
+        done = subprocess.run(
+            [*server.command, "--data-dir", str(server.data_dir), "admin", "make-curator",
+             person.email],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert person.get("/auth/me").json()["is_curator"] is True
+        assert requests.get(f"{server.url}/api/v1/health", timeout=5).ok  # still serving
+
+
 def test_two_local_servers_run_side_by_side(tmp_path: Path) -> None:
     """Every port is chosen free, the anonymous FTP one too (two apps, two users)."""
     first = LocalServer(tmp_path / "one", log_path=tmp_path / "one.log")
