@@ -75,7 +75,8 @@ def server_command() -> list[str]:
     """How to run ``omix-server`` from this installation."""
     if getattr(sys, "frozen", False):  # a PyInstaller bundle ships the server beside the app
         name = "omix-server.exe" if os.name == "nt" else "omix-server"
-        return [str(Path(sys.executable).with_name(name))]
+        # through the same host as below: the data folder's lock, server.json, the parent watch
+        return [str(Path(sys.executable).with_name(name)), host.UNDER_APP]
     return [sys.executable, "-m", "omix_desktop.local_server_host"]
 
 

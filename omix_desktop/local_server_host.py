@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+UNDER_APP = "--under-app"
+"""First argument of the frozen ``omix-server`` when the app starts it: run this host."""
 LOCK_NAME = "server.lock"
 ADDRESS_NAME = "server.json"
 ALREADY_RUNNING = 75

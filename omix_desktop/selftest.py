@@ -79,12 +79,15 @@ def _icons(window: Any) -> int:
 
 
 def upload_and_archive(home: Path) -> str:
+    from omix_desktop import local_server_host
     from omix_desktop.api import ApiClient
     from omix_desktop.api.models import Registration
     from omix_desktop.local_server import LocalServer
     from omix_desktop.transfer import FtpSettings, ItemState, PlannedFile, QueueStore, UploadQueue
 
     with LocalServer(home / "server", log_path=home / "server.log") as server:
+        if not local_server_host.is_locked(server.data_dir):  # one server per profile
+            raise RuntimeError(f"the local server does not hold {server.data_dir}'s lock")
         client = ApiClient(server.url)
         email = "self@test.org"
         client.register(
