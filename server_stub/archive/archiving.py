@@ -389,13 +389,24 @@ def schedule_hash(
     thread.start()
 
 
+def _still_waiting(session: Session, file_id: int, *stored_name: str | None) -> DataFile | None:
+    """The file, if it still waits for this job: still hashing, and (given the stored
+    name the job read) not replaced meanwhile by another upload under a new name."""
+    file = session.get(DataFile, file_id)
+    if file is None or file.checking_reason != CheckingReason.HASHING:
+        return None
+    if stored_name and file.stored_name != stored_name[0]:
+        return None
+    return file
+
+
 def _store_job(database: Database, settings: Settings, file_id: int, md5: str | None) -> None:
     """Upload a staged file to the object store, then settle its status from what it holds."""
     try:
         with _hash_slots:
             with database.session() as session:
-                file = session.get(DataFile, file_id)
-                if file is None or file.checking_reason != CheckingReason.HASHING:
+                file = _still_waiting(session, file_id)
+                if file is None:
                     return
                 key, staged, stored_name = (
                     archive_key(file),
@@ -413,12 +424,8 @@ def _store_job(database: Database, settings: Settings, file_id: int, md5: str | 
                 log.exception("storing %s failed; tried again on the next look", key)
                 return
             with LOCK, database.session() as session:
-                file = session.get(DataFile, file_id)
-                if (
-                    file is None
-                    or file.checking_reason != CheckingReason.HASHING
-                    or file.stored_name != stored_name
-                ):
+                file = _still_waiting(session, file_id, stored_name)
+                if file is None:
                     return
                 if info is None or info.md5 is None:
                     log.error("file %s is neither staged nor in the store", file_id)
@@ -440,8 +447,8 @@ def _hash_job(database: Database, settings: Settings, file_id: int) -> None:
     try:
         with _hash_slots:
             with database.session() as session:
-                file = session.get(DataFile, file_id)
-                if file is None or file.checking_reason != CheckingReason.HASHING:
+                file = _still_waiting(session, file_id)
+                if file is None:
                     return
                 path = archive_path(settings, file)
                 stored_name = file.stored_name
@@ -451,12 +458,8 @@ def _hash_job(database: Database, settings: Settings, file_id: int) -> None:
                 log.error("archived copy %s of file %s is missing", path, file_id)
                 digest, size = None, 0
             with LOCK, database.session() as session:
-                file = session.get(DataFile, file_id)
-                if (
-                    file is None
-                    or file.checking_reason != CheckingReason.HASHING
-                    or file.stored_name != stored_name
-                ):
+                file = _still_waiting(session, file_id, stored_name)
+                if file is None:
                     return
                 if digest is None:
                     file.checking_reason = CheckingReason.MISSING
